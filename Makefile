@@ -119,8 +119,9 @@ integration: deps $(DAEMON)
 	@sh test/deps.sh integration
 	@PORTCULLIS=$(CURDIR)/$(DAEMON) sh test/integration/run.sh
 
+CHECK_FUZZ_SECONDS ?= 10
 check: deps all unit examples manlint integration
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$${FUZZ_SECONDS:-10}
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 	@echo "make check: all tests passed"
 
 demo: deps $(DAEMON)

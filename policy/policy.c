@@ -1,0 +1,779 @@
+/*
+ * policy.c: reading portcullis.conf into an immutable struct pol.
+ *
+ * The file is libconfig syntax.  libconfig does the lexing and gives every
+ * setting its file and line; this file walks the tree against a fixed
+ * schema, refuses unknown or mistyped settings with file:line, fills the
+ * defaults from one table (defaults.c) and checks every priority string
+ * with GnuTLS.  Lookups that need no I/O live in lookup.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+#include "policy_int.h"
+
+/* Everything one load needs; the diag is filled on the first error. */
+struct ld {
+	struct pol		*p;
+	struct pol_diag		*diag;
+	int			 err;
+};
+
+static int
+fail(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct ld *ld, const config_setting_t *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ld->err != 0)
+		return ld->err;
+	ld->err = POL_E_INVALID;
+	if (ld->diag == NULL)
+		return ld->err;
+	if (s != NULL) {
+		snprintf(ld->diag->file, sizeof(ld->diag->file), "%s",
+		    s->file != NULL ? s->file : ld->p->file);
+		ld->diag->line = (int)s->line;
+	}
+	va_start(ap, fmt);
+	vsnprintf(ld->diag->msg, sizeof(ld->diag->msg), fmt, ap);
+	va_end(ap);
+	return ld->err;
+}
+
+static int
+nomem(struct ld *ld)
+{
+	if (ld->err == 0) {
+		ld->err = POL_E_NOMEM;
+		if (ld->diag != NULL)
+			snprintf(ld->diag->msg, sizeof(ld->diag->msg),
+			    "out of memory");
+	}
+	return ld->err;
+}
+
+static const char *
+dup(struct ld *ld, const char *s)
+{
+	const char *d = pol__strdup(ld->p->mem, s);
+
+	if (d == NULL)
+		nomem(ld);
+	return d;
+}
+
+/*
+ * Refuse settings the schema does not know: a typo must not silently
+ * leave a weaker default in force.  keys is NULL-terminated.
+ */
+static int
+known_keys(struct ld *ld, const config_setting_t *g, const char *what,
+    const char *const *keys)
+{
+	int i, n = config_setting_length(g);
+
+	for (i = 0; i < n; i++) {
+		const config_setting_t *m = config_setting_get_elem(g, i);
+		const char *const *k;
+
+		for (k = keys; *k != NULL; k++)
+			if (strcmp(*k, m->name) == 0)
+				break;
+		if (*k == NULL)
+			return fail(ld, m, "unknown setting '%s' in %s",
+			    m->name, what);
+	}
+	return 0;
+}
+
+static const config_setting_t *
+member(const config_setting_t *g, const char *name)
+{
+	return g == NULL ? NULL : config_setting_get_member(g, name);
+}
+
+static int
+get_string(struct ld *ld, const config_setting_t *g, const char *name,
+    const char **out)
+{
+	const config_setting_t *s = member(g, name);
+
+	if (s == NULL)
+		return 0;
+	if (s->type != CONFIG_TYPE_STRING)
+		return fail(ld, s, "'%s' must be a string", name);
+	if ((*out = dup(ld, config_setting_get_string(s))) == NULL)
+		return ld->err;
+	return 1;
+}
+
+static int
+get_uint(struct ld *ld, const config_setting_t *g, const char *name,
+    unsigned long long min, unsigned long long max, unsigned long long *out)
+{
+	const config_setting_t *s = member(g, name);
+	long long v;
+
+	if (s == NULL)
+		return 0;
+	if (s->type == CONFIG_TYPE_INT)
+		v = config_setting_get_int(s);
+	else if (s->type == CONFIG_TYPE_INT64)
+		v = config_setting_get_int64(s);
+	else
+		return fail(ld, s, "'%s' must be a whole number", name);
+	if (v < 0 || (unsigned long long)v < min ||
+	    (unsigned long long)v > max)
+		return fail(ld, s, "'%s' must be between %llu and %llu",
+		    name, min, max);
+	*out = (unsigned long long)v;
+	return 1;
+}
+
+static int
+get_size(struct ld *ld, const config_setting_t *g, const char *name,
+    unsigned long long min, unsigned long long max, size_t *out)
+{
+	unsigned long long v;
+	int r = get_uint(ld, g, name, min, max, &v);
+
+	if (r == 1)
+		*out = (size_t)v;
+	return r;
+}
+
+static int
+get_unsigned(struct ld *ld, const config_setting_t *g, const char *name,
+    unsigned long long min, unsigned long long max, unsigned *out)
+{
+	unsigned long long v;
+	int r = get_uint(ld, g, name, min, max, &v);
+
+	if (r == 1)
+		*out = (unsigned)v;
+	return r;
+}
+
+/* One word out of a fixed list; *out gets its index. */
+static int
+get_word(struct ld *ld, const config_setting_t *g, const char *name,
+    const char *const *words, int *out)
+{
+	const config_setting_t *s = member(g, name);
+	const char *v;
+	char list[128] = "";
+	int i;
+
+	if (s == NULL)
+		return 0;
+	if (s->type != CONFIG_TYPE_STRING)
+		return fail(ld, s, "'%s' must be a string", name);
+	v = config_setting_get_string(s);
+	for (i = 0; words[i] != NULL; i++) {
+		if (strcmp(v, words[i]) == 0) {
+			*out = i;
+			return 1;
+		}
+		if (i > 0)
+			strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+		strncat(list, words[i], sizeof(list) - strlen(list) - 1);
+	}
+	return fail(ld, s, "'%s' must be one of: %s", name, list);
+}
+
+/*
+ * "192.0.2.1:5222", "[2001:db8::1]:5222" or, where allowed,
+ * "unix:/run/x.sock".  Host names are refused: resolving at load time
+ * would make a reload depend on DNS.
+ */
+static int
+parse_addr(struct ld *ld, const config_setting_t *s, const char *text,
+    int allow_unix, struct pol_addr *a)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon, *h = text;
+	size_t hl;
+	unsigned char bin[16];
+	char *end;
+	long port;
+
+	memset(a, 0, sizeof(*a));
+	if ((a->text = dup(ld, text)) == NULL)
+		return ld->err;
+	if (strncmp(text, "unix:", 5) == 0) {
+		if (!allow_unix)
+			return fail(ld, s, "a unix socket is not allowed here");
+		if (text[5] != '/')
+			return fail(ld, s, "unix socket path must be absolute:"
+			    " '%s'", text);
+		if (strlen(text + 5) >= 108)
+			return fail(ld, s, "unix socket path too long");
+		a->unix = 1;
+		a->path = a->text + 5;
+		return 0;
+	}
+	if (*h == '[') {
+		const char *rb = strchr(h, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return fail(ld, s, "bad address '%s': want [v6]:port",
+			    text);
+		h++;
+		hl = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(h, ':');
+		if (colon == NULL)
+			return fail(ld, s, "bad address '%s': want host:port",
+			    text);
+		hl = (size_t)(colon - h);
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		return fail(ld, s, "bad address '%s'", text);
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, bin) != 1 &&
+	    inet_pton(AF_INET6, host, bin) != 1)
+		return fail(ld, s, "'%s' is not a literal IPv4 or IPv6"
+		    " address", host);
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || port < 1 ||
+	    port > 65535)
+		return fail(ld, s, "bad port in '%s'", text);
+	if ((a->host = dup(ld, host)) == NULL)
+		return ld->err;
+	a->port = (uint16_t)port;
+	return 0;
+}
+
+static const char *const version_words[] = {
+	"1.0", "1.1", "1.2", "1.3", NULL
+};
+static const char *const fs_words[] = { "require", "prefer", NULL };
+
+static const char *const rule_keys[] = {
+	"min-version", "max-version", "forward-secrecy", "priority", NULL
+};
+
+/* Apply the settings of group g on top of rule r. */
+static int
+parse_rule(struct ld *ld, const config_setting_t *g, struct pol_rule *r,
+    const char *const *extra_keys)
+{
+	const char *keys[16];
+	size_t n = 0;
+	int w;
+
+	for (const char *const *k = rule_keys; *k != NULL; k++)
+		keys[n++] = *k;
+	for (const char *const *k = extra_keys; k != NULL && *k != NULL; k++)
+		keys[n++] = *k;
+	keys[n] = NULL;
+	if (known_keys(ld, g, r->name, keys) != 0)
+		return ld->err;
+	r->line = (int)g->line;
+	if (get_word(ld, g, "min-version", version_words, &w) == 1)
+		r->min_version = (enum pol_version)(POL_TLS10 + w);
+	if (get_word(ld, g, "max-version", version_words, &w) == 1)
+		r->max_version = (enum pol_version)(POL_TLS10 + w);
+	if (get_word(ld, g, "forward-secrecy", fs_words, &w) == 1)
+		r->forward_secrecy = (enum pol_fs)w;
+	if (get_string(ld, g, "priority", &r->priority) == 1)
+		r->priority_set = 1;
+	if (ld->err != 0)
+		return ld->err;
+	if (r->min_version > r->max_version)
+		return fail(ld, g, "min-version %s is above max-version %s",
+		    pol_version_name(r->min_version),
+		    pol_version_name(r->max_version));
+	return 0;
+}
+
+/* Compute or check the rule's priority string with GnuTLS. */
+static int
+finish_rule(struct ld *ld, const config_setting_t *g, struct pol_rule *r)
+{
+	char buf[POL__PRIORITY_MAX];
+	const char *where = NULL;
+
+	if (!r->priority_set) {
+		pol__priority(r, buf, sizeof(buf));
+		if ((r->priority = dup(ld, buf)) == NULL)
+			return ld->err;
+	}
+	if (pol__priority_check(r->priority, &where) != 0) {
+		if (r->priority_set)
+			return fail(ld, g, "GnuTLS rejects priority string"
+			    " near '%.40s'", where != NULL ? where : "");
+		return fail(ld, g, "GnuTLS rejects the computed priority"
+		    " string near '%.40s'", where != NULL ? where : "");
+	}
+	return 0;
+}
+
+static int
+parse_limits(struct ld *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = {
+		"stanza-bytes", "header-bytes", "depth", "attributes",
+		"namespace-declarations", "attribute-bytes", "text-bytes",
+		"pre-tls-bytes", "pre-auth-bytes", "write-queue-bytes", NULL
+	};
+	struct pol_limits *l = &ld->p->limits;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return fail(ld, g, "'limits' must be a group { ... }");
+	if (known_keys(ld, g, "limits", keys) != 0)
+		return ld->err;
+	/* RFC 6120 section 13.12: at least 10000 bytes per stanza. */
+	get_size(ld, g, "stanza-bytes", 10000, 64u << 20, &l->stanza_bytes);
+	get_size(ld, g, "header-bytes", 512, 65536, &l->header_bytes);
+	get_unsigned(ld, g, "depth", 2, 250, &l->depth);
+	get_unsigned(ld, g, "attributes", 4, 1024, &l->attrs);
+	get_unsigned(ld, g, "namespace-declarations", 2, 1024, &l->nsdecls);
+	get_size(ld, g, "attribute-bytes", 256, 64u << 20, &l->attr_bytes);
+	get_size(ld, g, "text-bytes", 256, 64u << 20, &l->text_bytes);
+	get_size(ld, g, "pre-tls-bytes", 512, 1u << 20, &l->pretls_bytes);
+	get_size(ld, g, "pre-auth-bytes", 4096, 64u << 20,
+	    &l->preauth_bytes);
+	get_size(ld, g, "write-queue-bytes", 16384, 64u << 20,
+	    &l->write_queue);
+	return ld->err;
+}
+
+static int
+parse_timeouts(struct ld *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = {
+		"handshake", "pre-auth", "idle", "backend-connect", "close",
+		"shutdown", NULL
+	};
+	struct pol_timeouts *t = &ld->p->timeouts;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return fail(ld, g, "'timeouts' must be a group { ... }");
+	if (known_keys(ld, g, "timeouts", keys) != 0)
+		return ld->err;
+	get_unsigned(ld, g, "handshake", 1, 3600, &t->handshake);
+	get_unsigned(ld, g, "pre-auth", 1, 3600, &t->preauth);
+	get_unsigned(ld, g, "idle", 1, 7 * 86400, &t->idle);
+	get_unsigned(ld, g, "backend-connect", 1, 600, &t->backend_connect);
+	get_unsigned(ld, g, "close", 1, 600, &t->close);
+	get_unsigned(ld, g, "shutdown", 1, 600, &t->shutdown);
+	return ld->err;
+}
+
+static int
+parse_listeners(struct ld *ld, const config_setting_t *l)
+{
+	static const char *const keys[] = {
+		"role", "address", "tls", "domain", NULL
+	};
+	static const char *const role_words[] = {
+		"c2s", "s2s", "s2s-out", NULL
+	};
+	static const char *const tls_words[] = {
+		"starttls", "direct", NULL
+	};
+	struct pol *p = ld->p;
+	int i, n, w;
+
+	if (l == NULL)
+		return fail(ld, NULL, "no 'listen' list: nothing to serve");
+	if (!config_setting_is_list(l))
+		return fail(ld, l, "'listen' must be a list ( {...}, ... )");
+	n = config_setting_length(l);
+	if (n == 0)
+		return fail(ld, l, "'listen' is empty: nothing to serve");
+	p->listeners = pol__calloc(p->mem, (size_t)n, sizeof(*p->listeners));
+	if (p->listeners == NULL)
+		return nomem(ld);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(l, i);
+		struct pol_listener *li = &p->listeners[i];
+		struct pol_addr a;
+		const char *addr = NULL;
+
+		if (!config_setting_is_group(g))
+			return fail(ld, g, "each listener must be a group");
+		if (known_keys(ld, g, "a listener", keys) != 0)
+			return ld->err;
+		li->line = (int)g->line;
+		if (get_word(ld, g, "role", role_words, &w) != 1)
+			return ld->err != 0 ? ld->err :
+			    fail(ld, g, "listener without 'role'");
+		li->role = (enum pol_role)w;
+		li->tls = POL_TLS_STARTTLS;
+		if (get_word(ld, g, "tls", tls_words, &w) == 1)
+			li->tls = (enum pol_tlsmode)w;
+		if (ld->err != 0)
+			return ld->err;
+		if (get_string(ld, g, "address", &addr) != 1)
+			return ld->err != 0 ? ld->err :
+			    fail(ld, g, "listener without 'address'");
+		if (parse_addr(ld, member(g, "address"), addr, 0, &a) != 0)
+			return ld->err;
+		li->host = a.host;
+		li->port = a.port;
+		li->text = a.text;
+		if (get_string(ld, g, "domain", &li->domain) == 1) {
+			char norm[256];
+
+			if (pol_domain_normalise(li->domain, norm,
+			    sizeof(norm)) != 0)
+				return fail(ld, member(g, "domain"),
+				    "'%s' is not a valid domain name",
+				    li->domain);
+			if ((li->domain = dup(ld, norm)) == NULL)
+				return ld->err;
+		}
+		if (ld->err != 0)
+			return ld->err;
+		for (int j = 0; j < i; j++)
+			if (p->listeners[j].port == li->port &&
+			    strcmp(p->listeners[j].host, li->host) == 0)
+				return fail(ld, g, "address %s is already"
+				    " used on line %d", li->text,
+				    p->listeners[j].line);
+		p->nlisteners++;
+	}
+	return 0;
+}
+
+static int
+parse_certs(struct ld *ld, const config_setting_t *g, struct pol_domain *d)
+{
+	static const char *const keys[] = {
+		"certificate", "key", "ocsp", NULL
+	};
+	const config_setting_t *list = member(g, "certificates");
+	struct pol *p = ld->p;
+	int i, n;
+
+	if (list == NULL) {
+		/* The short form: certificate and key in the domain. */
+		d->certs = pol__calloc(p->mem, 1, sizeof(*d->certs));
+		if (d->certs == NULL)
+			return nomem(ld);
+		d->certs[0].line = (int)g->line;
+		if (get_string(ld, g, "certificate", &d->certs[0].chain) != 1)
+			return ld->err != 0 ? ld->err : fail(ld, g,
+			    "domain %s has no 'certificate'", d->name);
+		if (get_string(ld, g, "key", &d->certs[0].key) != 1)
+			return ld->err != 0 ? ld->err : fail(ld, g,
+			    "domain %s has no 'key'", d->name);
+		get_string(ld, g, "ocsp", &d->certs[0].ocsp);
+		d->ncerts = 1;
+		return ld->err;
+	}
+	if (member(g, "certificate") != NULL || member(g, "key") != NULL)
+		return fail(ld, g, "domain %s: use either 'certificate'"
+		    " and 'key' or 'certificates', not both", d->name);
+	if (!config_setting_is_list(list) || config_setting_length(list) == 0)
+		return fail(ld, list, "'certificates' must be a non-empty"
+		    " list ( {...}, ... )");
+	n = config_setting_length(list);
+	d->certs = pol__calloc(p->mem, (size_t)n, sizeof(*d->certs));
+	if (d->certs == NULL)
+		return nomem(ld);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *c = config_setting_get_elem(list, i);
+		struct pol_cert *pc = &d->certs[i];
+
+		if (!config_setting_is_group(c))
+			return fail(ld, c, "each certificate must be a group");
+		if (known_keys(ld, c, "a certificate", keys) != 0)
+			return ld->err;
+		pc->line = (int)c->line;
+		if (get_string(ld, c, "certificate", &pc->chain) != 1)
+			return ld->err != 0 ? ld->err :
+			    fail(ld, c, "certificate without 'certificate'");
+		if (get_string(ld, c, "key", &pc->key) != 1)
+			return ld->err != 0 ? ld->err :
+			    fail(ld, c, "certificate without 'key'");
+		get_string(ld, c, "ocsp", &pc->ocsp);
+		if (ld->err != 0)
+			return ld->err;
+		d->ncerts++;
+	}
+	return 0;
+}
+
+static int
+parse_domains(struct ld *ld, const config_setting_t *l)
+{
+	static const char *const keys[] = {
+		"name", "certificate", "key", "ocsp", "certificates",
+		"c2s-backend", "s2s-backend", NULL
+	};
+	struct pol *p = ld->p;
+	int i, n;
+
+	if (l == NULL)
+		return fail(ld, NULL, "no 'domains' list: nothing to serve");
+	if (!config_setting_is_list(l))
+		return fail(ld, l, "'domains' must be a list ( {...}, ... )");
+	n = config_setting_length(l);
+	if (n == 0)
+		return fail(ld, l, "'domains' is empty: nothing to serve");
+	p->domains = pol__calloc(p->mem, (size_t)n, sizeof(*p->domains));
+	if (p->domains == NULL)
+		return nomem(ld);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(l, i);
+		struct pol_domain *d = &p->domains[i];
+		const char *name = NULL, *be = NULL;
+		char norm[256];
+
+		if (!config_setting_is_group(g))
+			return fail(ld, g, "each domain must be a group");
+		if (known_keys(ld, g, "a domain", keys) != 0)
+			return ld->err;
+		d->line = (int)g->line;
+		if (get_string(ld, g, "name", &name) != 1)
+			return ld->err != 0 ? ld->err :
+			    fail(ld, g, "domain without 'name'");
+		if (pol_domain_normalise(name, norm, sizeof(norm)) != 0)
+			return fail(ld, member(g, "name"),
+			    "'%s' is not a valid domain name", name);
+		if ((d->name = dup(ld, norm)) == NULL)
+			return ld->err;
+		for (int j = 0; j < i; j++)
+			if (strcmp(p->domains[j].name, d->name) == 0)
+				return fail(ld, g, "domain %s is already"
+				    " defined on line %d", d->name,
+				    p->domains[j].line);
+		if (parse_certs(ld, g, d) != 0)
+			return ld->err;
+		if (get_string(ld, g, "c2s-backend", &be) == 1 &&
+		    parse_addr(ld, member(g, "c2s-backend"), be, 1,
+		    &d->c2s_backend) != 0)
+			return ld->err;
+		be = NULL;
+		if (get_string(ld, g, "s2s-backend", &be) == 1 &&
+		    parse_addr(ld, member(g, "s2s-backend"), be, 1,
+		    &d->s2s_backend) != 0)
+			return ld->err;
+		if (ld->err != 0)
+			return ld->err;
+		if (d->c2s_backend.text == NULL && d->s2s_backend.text == NULL)
+			return fail(ld, g, "domain %s has no backend:"
+			    " set 'c2s-backend' or 's2s-backend'", d->name);
+		p->ndomains++;
+	}
+	return 0;
+}
+
+/* The policy group: the default rule and one override per direction. */
+static int
+parse_policy(struct ld *ld, const config_setting_t *g)
+{
+	static const char *const dir_keys[] = {
+		"c2s", "s2s-in", "s2s-out", NULL
+	};
+	struct pol *p = ld->p;
+	struct pol_rule *def;
+	int d;
+
+	p->rules = pol__calloc(p->mem, 1 + POL_NDIR, sizeof(*p->rules));
+	if (p->rules == NULL)
+		return nomem(ld);
+	def = &p->rules[0];
+	pol__rule_default(def);
+	def->name = "policy";
+	if (g != NULL) {
+		if (!config_setting_is_group(g))
+			return fail(ld, g, "'policy' must be a group { ... }");
+		if (parse_rule(ld, g, def, dir_keys) != 0)
+			return ld->err;
+	}
+	for (d = 0; d < POL_NDIR; d++) {
+		const config_setting_t *dg = member(g, dir_keys[d]);
+		struct pol_rule *r = &p->rules[1 + d];
+
+		*r = *def;
+		r->name = dir_keys[d];
+		/* A verbatim priority string belongs to the group it is in. */
+		if (dg != NULL) {
+			if (!config_setting_is_group(dg))
+				return fail(ld, dg, "'%s' must be a group"
+				    " { ... }", dir_keys[d]);
+			if (parse_rule(ld, dg, r, NULL) != 0)
+				return ld->err;
+			if (member(dg, "priority") == NULL &&
+			    (member(dg, "min-version") != NULL ||
+			    member(dg, "max-version") != NULL ||
+			    member(dg, "forward-secrecy") != NULL))
+				r->priority_set = 0;
+		}
+		if (finish_rule(ld, dg != NULL ? dg : g, r) != 0)
+			return ld->err;
+	}
+	if (finish_rule(ld, g, def) != 0)
+		return ld->err;
+	p->nrules = 1 + POL_NDIR;
+	return 0;
+}
+
+static int
+check_listeners(struct ld *ld)
+{
+	struct pol *p = ld->p;
+
+	for (size_t i = 0; i < p->nlisteners; i++) {
+		const struct pol_listener *li = &p->listeners[i];
+
+		if (li->domain != NULL && pol_domain(p, li->domain) == NULL)
+			return fail(ld, NULL, "%s:%d: listener domain %s is"
+			    " not among 'domains'", p->file, li->line,
+			    li->domain);
+		if (li->role == POL_ROLE_C2S) {
+			size_t j;
+
+			for (j = 0; j < p->ndomains; j++)
+				if (p->domains[j].c2s_backend.text != NULL)
+					break;
+			if (j == p->ndomains)
+				return fail(ld, NULL, "%s:%d: a c2s listener"
+				    " but no domain has a 'c2s-backend'",
+				    p->file, li->line);
+		}
+	}
+	return 0;
+}
+
+static int
+build(struct ld *ld, config_t *cfg)
+{
+	static const char *const keys[] = {
+		"workers", "log-level", "listen", "domains", "policy",
+		"limits", "timeouts", NULL
+	};
+	static const char *const level_words[] = {
+		"error", "warning", "info", "debug", NULL
+	};
+	const config_setting_t *root = config_root_setting(cfg);
+	struct pol *p = ld->p;
+	int w;
+
+	pol_defaults(&p->limits, &p->timeouts);
+	p->loglevel = POL_LOG_INFO;
+	if (known_keys(ld, root, "the top level", keys) != 0)
+		return ld->err;
+	get_unsigned(ld, root, "workers", 0, 256, &p->workers);
+	if (get_word(ld, root, "log-level", level_words, &w) == 1)
+		p->loglevel = (enum pol_loglevel)w;
+	if (ld->err != 0)
+		return ld->err;
+	if (parse_limits(ld, member(root, "limits")) != 0 ||
+	    parse_timeouts(ld, member(root, "timeouts")) != 0 ||
+	    parse_policy(ld, member(root, "policy")) != 0 ||
+	    parse_domains(ld, member(root, "domains")) != 0 ||
+	    parse_listeners(ld, member(root, "listen")) != 0 ||
+	    check_listeners(ld) != 0)
+		return ld->err;
+	if (p->limits.pretls_bytes > p->limits.preauth_bytes)
+		return fail(ld, member(root, "limits"), "pre-tls-bytes is"
+		    " above pre-auth-bytes");
+	return 0;
+}
+
+static int
+load(config_t *cfg, int rc, const char *name, struct pol **out,
+    struct pol_diag *diag)
+{
+	struct ld ld = { .diag = diag };
+
+	*out = NULL;
+	if (diag != NULL) {
+		memset(diag, 0, sizeof(*diag));
+		snprintf(diag->file, sizeof(diag->file), "%s", name);
+	}
+	if (rc != CONFIG_TRUE) {
+		int io = config_error_type(cfg) == CONFIG_ERR_FILE_IO;
+
+		if (diag != NULL) {
+			if (config_error_file(cfg) != NULL)
+				snprintf(diag->file, sizeof(diag->file), "%s",
+				    config_error_file(cfg));
+			diag->line = io ? 0 : config_error_line(cfg);
+			snprintf(diag->msg, sizeof(diag->msg), "%s",
+			    io ? "cannot read the file" :
+			    config_error_text(cfg));
+		}
+		config_destroy(cfg);
+		return io ? POL_E_IO : POL_E_SYNTAX;
+	}
+	if ((ld.p = pol__new(name)) == NULL) {
+		config_destroy(cfg);
+		return POL_E_NOMEM;
+	}
+	build(&ld, cfg);
+	config_destroy(cfg);
+	if (ld.err != 0) {
+		pol_unref(ld.p);
+		return ld.err;
+	}
+	*out = ld.p;
+	return 0;
+}
+
+int
+pol_load(const char *path, struct pol **out, struct pol_diag *diag)
+{
+	config_t cfg;
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int rc;
+
+	config_init(&cfg);
+	/* @include paths are relative to the including file. */
+	if (slash != NULL && (size_t)(slash - path) < sizeof(dir)) {
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		config_set_include_dir(&cfg, dir);
+	}
+	rc = config_read_file(&cfg, path);
+	return load(&cfg, rc, path, out, diag);
+}
+
+int
+pol_load_buffer(const char *buf, const char *name, struct pol **out,
+    struct pol_diag *diag)
+{
+	config_t cfg;
+	int rc;
+
+	config_init(&cfg);
+	rc = config_read_string(&cfg, buf);
+	return load(&cfg, rc, name, out, diag);
+}
+
+const char *
+pol_strerror(int err)
+{
+	switch (err) {
+	case POL_OK:		return "ok";
+	case POL_E_IO:		return "cannot read the file";
+	case POL_E_SYNTAX:	return "syntax error";
+	case POL_E_INVALID:	return "invalid setting";
+	case POL_E_NOMEM:	return "out of memory";
+	}
+	return "unknown error";
+}

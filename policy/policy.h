@@ -1,0 +1,206 @@
+/*
+ * policy: the configuration file, read once into an immutable snapshot.
+ *
+ * Owns: parsing portcullis.conf (libconfig syntax) with file:line
+ * diagnostics, validating every value (a GnuTLS priority string that
+ * GnuTLS rejects is an error here, not at the first handshake), the
+ * compiled-in defaults (one table, mirrored line for line by
+ * portcullis.conf(5)), and pure lookups: the TLS rule for a direction and
+ * a domain, the served domain for a name, the listeners.
+ *
+ * Never touches: sockets, certificates' contents, logging, time.  It opens
+ * only the file it is given (and the files that file @includes).
+ *
+ * A struct pol is immutable once pol_load() returns it and is shared by
+ * every thread; pol_ref()/pol_unref() count its users atomically, and the
+ * last pol_unref() frees it.  Every pointer inside it lives as long as it.
+ */
+#ifndef POLICY_H
+#define POLICY_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum pol_err {
+	POL_OK		=  0,
+	POL_E_IO	= -1,	/* the file could not be read */
+	POL_E_SYNTAX	= -2,	/* not libconfig syntax */
+	POL_E_INVALID	= -3,	/* a setting is wrong; see the diag */
+	POL_E_NOMEM	= -4
+};
+
+/* Where and why a file was refused. */
+struct pol_diag {
+	char		 file[256];
+	int		 line;		/* 0 when not tied to a line */
+	char		 msg[160];
+};
+
+/* The directions a rule can apply to. */
+enum pol_dir {
+	POL_C2S,		/* clients to us */
+	POL_S2S_IN,		/* remote servers to us */
+	POL_S2S_OUT,		/* us to remote servers */
+	POL_NDIR
+};
+
+enum pol_role {
+	POL_ROLE_C2S,		/* client listener */
+	POL_ROLE_S2S,		/* remote-server listener */
+	POL_ROLE_S2S_OUT	/* where the backend's outbound s2s arrives */
+};
+
+enum pol_tlsmode {
+	POL_TLS_STARTTLS,	/* XMPP STARTTLS, required */
+	POL_TLS_DIRECT		/* XEP-0368 direct TLS */
+};
+
+/* TLS versions as GnuTLS numbers them, so they compare in order. */
+enum pol_version {
+	POL_TLS10 = 10, POL_TLS11 = 11, POL_TLS12 = 12, POL_TLS13 = 13
+};
+
+enum pol_fs {
+	POL_FS_REQUIRE,		/* no key exchange without forward secrecy */
+	POL_FS_PREFER		/* forward secrecy first, RSA key transport too */
+};
+
+enum pol_action {
+	POL_ENFORCE,		/* refuse what the rule forbids */
+	POL_REPORT		/* allow it, log would-have-rejected */
+};
+
+/* The effective TLS rule for one direction and domain. */
+struct pol_rule {
+	const char	*name;		/* "default", "c2s", or a match */
+	int		 line;		/* where it was defined, 0: built in */
+	enum pol_version min_version, max_version;
+	enum pol_fs	 forward_secrecy;
+	enum pol_action	 action;
+	const char	*priority;	/* GnuTLS priority string, computed
+					   from the above unless configured */
+	int		 priority_set;	/* configured verbatim */
+};
+
+struct pol_limits {
+	/* Parser limits, passed to xmlstream. */
+	size_t		 stanza_bytes;
+	size_t		 header_bytes;
+	unsigned	 depth;
+	unsigned	 attrs;
+	unsigned	 nsdecls;
+	size_t		 attr_bytes;
+	size_t		 text_bytes;
+	/* Session limits, enforced by the daemon. */
+	size_t		 pretls_bytes;	/* bytes a peer may send before TLS */
+	size_t		 preauth_bytes;	/* ... before its stream restarts
+					   after authentication */
+	size_t		 write_queue;	/* high-water mark per leg, bytes */
+};
+
+struct pol_timeouts {
+	unsigned	 handshake;	/* accept to TLS up, seconds */
+	unsigned	 preauth;	/* accept to authenticated, seconds */
+	unsigned	 idle;		/* no byte either way, seconds */
+	unsigned	 backend_connect; /* seconds */
+	unsigned	 close;		/* wait for the peer's close, s */
+	unsigned	 shutdown;	/* wait on stop before exiting, s */
+};
+
+/* A backend address: TCP host:port or a unix socket path. */
+struct pol_addr {
+	int		 unix;		/* path is a unix socket */
+	const char	*host;		/* literal address, TCP only */
+	uint16_t	 port;
+	const char	*path;
+	const char	*text;		/* as written, for logs */
+};
+
+struct pol_cert {
+	const char	*chain;		/* PEM: leaf then intermediates */
+	const char	*key;		/* PEM private key */
+	const char	*ocsp;		/* DER OCSP response file, or NULL */
+	int		 line;
+};
+
+struct pol_domain {
+	const char	*name;		/* lower-case A-label */
+	int		 line;
+	struct pol_cert	*certs;
+	size_t		 ncerts;
+	struct pol_addr	 c2s_backend;	/* port 0 and !unix: none */
+	struct pol_addr	 s2s_backend;
+};
+
+struct pol_listener {
+	enum pol_role	 role;
+	enum pol_tlsmode tls;
+	const char	*host;		/* literal address */
+	uint16_t	 port;
+	const char	*text;		/* as written */
+	const char	*domain;	/* default domain (no SNI, no to) */
+	int		 line;
+};
+
+enum pol_loglevel {
+	POL_LOG_ERROR, POL_LOG_WARNING, POL_LOG_INFO, POL_LOG_DEBUG
+};
+
+struct pol {
+	const char	*file;
+	unsigned	 workers;	/* 0: one per core */
+	enum pol_loglevel loglevel;
+	struct pol_listener *listeners;
+	size_t		 nlisteners;
+	struct pol_domain *domains;
+	size_t		 ndomains;
+	struct pol_limits limits;
+	struct pol_timeouts timeouts;
+	/* Rules: [0] the default, then one per direction, then by match. */
+	struct pol_rule	*rules;
+	size_t		 nrules;
+	/* Private to policy/. */
+	struct pol__mem	*mem;
+	_Atomic unsigned refs;
+};
+
+/*
+ * Read and validate a configuration file.  On success *out is a new
+ * snapshot with one reference.  On failure returns a negative POL_E_*
+ * code and fills *diag (which may be NULL).
+ */
+int	 pol_load(const char *path, struct pol **out, struct pol_diag *diag);
+
+/* The same from a buffer; name is used in diagnostics (the fuzz target). */
+int	 pol_load_buffer(const char *buf, const char *name, struct pol **out,
+	    struct pol_diag *diag);
+
+struct pol *pol_ref(struct pol *p);
+void	 pol_unref(struct pol *p);
+
+/*
+ * The effective rule for a direction and a domain (lower-case A-label;
+ * NULL for no domain).  Never NULL.
+ */
+const struct pol_rule *pol_rule(const struct pol *p, enum pol_dir dir,
+	    const char *domain);
+
+/* The served domain called name (lower-case A-label), or NULL. */
+const struct pol_domain *pol_domain(const struct pol *p, const char *name);
+
+/*
+ * Normalise a domain from the wire or the file to a lower-case A-label in
+ * out (at most outlen bytes incl. NUL).  Returns 0, or -1 if it is not a
+ * valid IDNA2008 domain name.
+ */
+int	 pol_domain_normalise(const char *in, char *out, size_t outlen);
+
+const char *pol_strerror(int err);
+const char *pol_version_name(enum pol_version v);
+const char *pol_dir_name(enum pol_dir d);
+
+/* The compiled-in default rule and limits (for -n output and tests). */
+void	 pol_defaults(struct pol_limits *lim, struct pol_timeouts *to);
+
+#endif /* POLICY_H */
