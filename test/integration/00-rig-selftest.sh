@@ -6,6 +6,7 @@
 # password, and that in its default TLS mode it refuses a plaintext
 # server without sending credentials.
 set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 t_setup rig-selftest
 

@@ -6,6 +6,7 @@
 # name, expired, or from another CA.  Scenarios through the gateway rely
 # on exactly these refusals.
 set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 t_setup rig-tls-client
 
