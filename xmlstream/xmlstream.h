@@ -17,9 +17,28 @@
  * span starts where the previous one ended, so a relay that forwards every
  * reported span forwards every byte, in order, and nothing else.
  *
+ * Whitespace between top-level elements goes with the element after it,
+ * except that whitespace ending a chunk is reported at once as
+ * XS_EV_SPACE: a keepalive must not wait for the next stanza.  So where
+ * the spans fall in whitespace depends on how the input was chunked;
+ * nothing else does.
+ *
+ * The restricted profile is enforced before libxml2 sees a byte: each
+ * chunk is checked as UTF-8, and markup is lexed and held back until it is
+ * complete.  A NUL byte is not-well-formed (libxml2 would take it for the
+ * end of its buffer); NUL in the first four bytes of a stream, like a
+ * UTF-16 or UTF-32 byte order mark, is unsupported-encoding.  A UTF-8 byte
+ * order mark is accepted at offset 0.  An XML declaration is accepted at
+ * the start of a stream and between top-level elements, where it begins a
+ * restart; it must say version 1.0 and, if anything, encoding UTF-8 (in
+ * any case; "utf8" is refused).
+ *
  * Pointers inside a struct xs_event and the struct xs_header are owned by
  * the struct xs and valid until the callback returns (events) or until the
- * next header event, xs_reset() or xs_free() (header).
+ * next header event, xs_reset() or xs_free() (header).  Namespace names
+ * are as libxml2 keeps them without entity substitution: a '&' in one
+ * reads "&#38;".  Element and attribute values (xs_attr(), xs_header())
+ * are fully decoded.
  */
 #ifndef XMLSTREAM_H
 #define XMLSTREAM_H
@@ -49,16 +68,28 @@ enum xs_err {
 
 /*
  * Limits.  Zero in any field means the compiled-in default, which
- * xs_limits_default() fills in; portcullis.conf(5) lists them.
+ * xs_limits_default() fills in; portcullis.conf(5) lists them.  Going
+ * over one is XS_E_LIMIT, and xs_limit_name() returns the name in the
+ * comment.  The byte limits are checked before libxml2 is given the byte
+ * beyond them, so nothing larger is ever buffered.
+ *
+ * stanza_bytes counts from the element's '<' to its last '>': whitespace
+ * before it does not count, so the verdict does not depend on chunking.
+ * header_bytes counts from offset 0 (BOM and XML declaration included)
+ * for the first header, and from the XML declaration or the start tag
+ * for a restart.  depth above 250 is taken as 250 (libxml2 stops at 256).
+ * The stream header is an element like any other for attrs, nsdecls and
+ * attr_bytes.  A start tag with more than attrs + nsdecls attributes is
+ * refused as "attributes" before libxml2 parses it.
  */
 struct xs_limits {
-	size_t		 stanza_bytes;	/* one top-level element, bytes */
-	size_t		 header_bytes;	/* stream header incl. XML decl */
-	unsigned	 depth;		/* nesting below the stream root */
-	unsigned	 attrs;		/* attributes per element */
-	unsigned	 nsdecls;	/* namespace declarations per element */
-	size_t		 attr_bytes;	/* one attribute value, bytes */
-	size_t		 text_bytes;	/* one text node, bytes */
+	size_t		 stanza_bytes;	/* "stanza-bytes" */
+	size_t		 header_bytes;	/* "header-bytes" */
+	unsigned	 depth;		/* "depth", levels below the root */
+	unsigned	 attrs;		/* "attributes", per element */
+	unsigned	 nsdecls;	/* "namespace-declarations", same */
+	size_t		 attr_bytes;	/* "attribute-bytes", decoded value */
+	size_t		 text_bytes;	/* "text-bytes", one text node */
 };
 
 void	xs_limits_default(struct xs_limits *lim);
@@ -67,14 +98,18 @@ enum xs_ev_type {
 	XS_EV_HEADER,	/* a stream header; xs_header() has its fields */
 	XS_EV_ELEMENT,	/* a complete top-level element */
 	XS_EV_SPACE,	/* whitespace between top-level elements */
-	XS_EV_CLOSE	/* the stream's closing tag */
+	XS_EV_CLOSE	/* the stream's closing tag; for a header written
+			   <stream:stream/>, an empty span after it */
 };
 
 /*
  * A descendant of a top-level <stream:features/> element, reported so the
  * caller can splice it out.  [start, end) runs from the end of the previous
  * sibling's end tag (or of the parent's start tag) to the end of this
- * element, so removing it also removes the whitespace before it.
+ * element, so removing it also removes the whitespace before it.  A child
+ * and its own children come in document order.  text is only for an
+ * element without child elements.  More than 128 descendants in one
+ * features element is XS_E_LIMIT "feature-children".
  */
 struct xs_child {
 	uint64_t	 start, end;
@@ -89,7 +124,8 @@ struct xs_event {
 	uint64_t	 start, end;	/* [start, end) in the input */
 	const char	*name;		/* ELEMENT, HEADER: local name */
 	const char	*ns;		/* ELEMENT, HEADER: namespace URI */
-	int		 restart;	/* HEADER: a new header in the stream */
+	int		 restart;	/* HEADER: a new header in the stream,
+					   with or without an XML decl */
 	int		 empty;		/* ELEMENT: written as <x/> */
 	/* ELEMENT {streams}features only: its descendants to depth 3. */
 	const struct xs_child *children;
@@ -100,7 +136,8 @@ struct xs_event {
 struct xs_header {
 	const char	*to, *from, *id, *lang;
 	const char	*version;	/* as sent */
-	int		 major, minor;	/* parsed version; 0.9 when absent */
+	int		 major, minor;	/* parsed version; 0.9 when absent,
+					   0.0 when not digits.digits */
 	const char	*content_ns;	/* default namespace */
 	const char	*stream_prefix;	/* prefix bound to XS_NS_STREAMS */
 	int		 has_dialback;	/* xmlns:db='jabber:server:dialback' */
@@ -109,8 +146,9 @@ struct xs_header {
 /*
  * Called for each event, before xs_feed() returns.  The callback may call
  * xs_reset(); xs_feed() then stops and returns XS_OK at once, leaving the
- * rest of its input unparsed (the caller owns those bytes: after
- * <starttls/> they must never reach a parser).
+ * rest of its input unparsed and unchecked (the caller owns those bytes:
+ * after <starttls/> they must never reach a parser).  It must not call
+ * xs_feed() or xs_free(); xs_idle() does nothing there.
  */
 typedef void	xs_event_fn(void *arg, const struct xs_event *ev);
 
@@ -125,12 +163,16 @@ struct xs	*xs_new(const struct xs_limits *lim, const char *content_ns,
 /*
  * Feed len bytes of plaintext.  Callbacks fire before this returns and may
  * call xs_reset(); buf is not kept.  Returns 0, or a negative XS_E_* code
- * after which only xs_error(), xs_detail() and xs_free() may be called; no
- * event is reported for the bytes that caused the error.
+ * after which only xs_error(), xs_detail(), xs_limit_name() and xs_free()
+ * may be called; no event is reported for the bytes that caused the error,
+ * and none after it.
  *
- * A stream header that arrives inside the stream (the restart after SASL)
- * is reported as XS_EV_HEADER with restart set and the parse continues in
- * the new stream without a call from the caller.
+ * A stream header that arrives inside the stream (the restart after SASL),
+ * directly under the root and perhaps after an XML declaration, is
+ * reported as XS_EV_HEADER with restart set and the parse continues in the
+ * new stream without a call from the caller.  The new header must declare
+ * its own prefix and default namespace: nothing of the old root stays in
+ * scope.
  */
 int	xs_feed(struct xs *xs, const char *buf, size_t len);
 
@@ -142,8 +184,9 @@ void	xs_reset(struct xs *xs);
 
 /*
  * Release what an idle parser holds when it sits between top-level
- * elements; the next xs_feed() restores it transparently.  A no-op
- * otherwise.
+ * elements (the libxml2 context and the buffers, keeping the header); the
+ * next xs_feed() that brings more than whitespace restores it
+ * transparently.  A no-op otherwise, and inside a callback.
  */
 void	xs_idle(struct xs *xs);
 
@@ -156,7 +199,7 @@ const struct xs_header *xs_header(const struct xs *xs);
  */
 const char	*xs_attr(const struct xs *xs, const char *name);
 
-/* Offset of the next byte to be fed. */
+/* Offset of the next byte to be fed; in a callback, past the current chunk. */
 uint64_t	 xs_offset(const struct xs *xs);
 
 /* The error xs_feed() returned, or 0. */

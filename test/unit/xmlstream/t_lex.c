@@ -1,0 +1,311 @@
+/*
+ * t_lex.c: unit tests for xmlstream/lex.c, the byte-level half: the
+ * UTF-8 DFA against a naive decoder, the XML declaration check, and the
+ * points where the lexer stops.  Whole streams are tested through the
+ * public interface in t_xmlstream.c.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../../xmlstream/lex.c"
+
+static void
+nop_cb(void *arg, const struct xs_event *ev)
+{
+	(void)arg;
+	(void)ev;
+}
+
+/*
+ * A naive decoder: 1 valid, 0 invalid, -1 valid so far but incomplete.
+ * The DFA rejects as soon as a byte cannot continue a sequence, so the
+ * second byte is checked against the lead's own range.
+ */
+static int
+naive_utf8_ok(const unsigned char *s, size_t n)
+{
+	size_t		 i = 0, k, j;
+	unsigned	 lo, hi;
+
+	while (i < n) {
+		if (s[i] == 0)
+			return 0;
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (s[i] >= 0xc2 && s[i] <= 0xdf)
+			k = 1;
+		else if (s[i] >= 0xe0 && s[i] <= 0xef)
+			k = 2;
+		else if (s[i] >= 0xf0 && s[i] <= 0xf4)
+			k = 3;
+		else
+			return 0;
+		if (s[i] == 0xe0)
+			lo = 0xa0;
+		else if (s[i] == 0xed)
+			hi = 0x9f;
+		else if (s[i] == 0xf0)
+			lo = 0x90;
+		else if (s[i] == 0xf4)
+			hi = 0x8f;
+		for (j = 1; j <= k; j++) {
+			if (i + j >= n)
+				return -1;
+			if (s[i + j] < (j == 1 ? lo : 0x80) ||
+			    s[i + j] > (j == 1 ? hi : 0xbf))
+				return 0;
+		}
+		i += k + 1;
+	}
+	return 1;
+}
+
+START_TEST(t_utf8_dfa)
+{
+	unsigned char	 s[3];
+	struct xs	*xs;
+	unsigned	 a, b, c;
+	int		 nul, lead, want;
+	uint64_t	 bad;
+
+	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
+	ck_assert_ptr_nonnull(xs);
+	for (a = 0; a < 256; a++)
+		for (b = 0; b < 256; b++)
+			for (c = 0; c < 256; c += a >= 0xe0 ? 1 : 255) {
+				s[0] = (unsigned char)a;
+				s[1] = (unsigned char)b;
+				s[2] = (unsigned char)c;
+				xs->u8 = U_OK;
+				bad = xs__utf8_scan(xs, s, 3, 0, &nul, &lead);
+				want = naive_utf8_ok(s, 3);
+				if (want == 1)
+					ck_assert_msg(bad == XS_NONE &&
+					    xs->u8 == U_OK, "%02x %02x %02x",
+					    a, b, c);
+				else if (want == 0)
+					ck_assert_msg(bad != XS_NONE,
+					    "%02x %02x %02x", a, b, c);
+				else
+					ck_assert_msg(bad == XS_NONE &&
+					    xs->u8 != U_OK, "%02x %02x %02x",
+					    a, b, c);
+			}
+	xs_free(xs);
+}
+END_TEST
+
+/* Where the DFA says the trouble starts, and what kind it is. */
+START_TEST(t_utf8_where)
+{
+	struct xs	*xs;
+	char		 buf[64];
+	int		 nul, lead;
+
+	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
+	memset(buf, 'a', sizeof(buf));
+
+	/* The eight-byte fast path sees a NUL and a high byte. */
+	buf[37] = '\0';
+	xs->u8 = U_OK;
+	ck_assert_uint_eq(xs__utf8_scan(xs, (unsigned char *)buf, 64, 100,
+	    &nul, &lead), 137);
+	ck_assert_int_eq(nul, 1);
+	ck_assert_int_eq(lead, 0);
+	buf[37] = 'a';
+	buf[50] = (char)0x80;
+	xs->u8 = U_OK;
+	ck_assert_uint_eq(xs__utf8_scan(xs, (unsigned char *)buf, 64, 0,
+	    &nul, &lead), 50);
+	ck_assert_int_eq(nul, 0);
+	ck_assert_int_eq(lead, 0);
+
+	/* A bad sequence is blamed on its lead byte, even a chunk back. */
+	xs->u8 = U_OK;
+	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"ab\xe0",
+	    3, 10, &nul, &lead), XS_NONE);
+	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\x80",
+	    1, 13, &nul, &lead), 12);
+	ck_assert_int_eq(lead, 1);
+
+	/* Valid across chunks. */
+	xs->u8 = U_OK;
+	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\xf0\x9f",
+	    2, 0, &nul, &lead), XS_NONE);
+	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\x98",
+	    1, 2, &nul, &lead), XS_NONE);
+	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\x80z",
+	    2, 3, &nul, &lead), XS_NONE);
+	ck_assert_int_eq(xs->u8, U_OK);
+	xs_free(xs);
+}
+END_TEST
+
+START_TEST(t_decl)
+{
+	static const struct {
+		const char	*decl;
+		int		 want;
+	} t[] = {
+		{ "<?xml version='1.0'?>", 0 },
+		{ "<?xml version=\"1.0\"?>", 0 },
+		{ "<?xml  version = '1.0'  ?>", 0 },
+		{ "<?xml version='1.0' encoding='UTF-8'?>", 0 },
+		{ "<?xml version='1.0' encoding='utf-8'?>", 0 },
+		{ "<?xml version='1.0' encoding='Utf-8' standalone='no'?>", 0 },
+		{ "<?xml version='1.0' standalone='yes'?>", 0 },
+		{ "<?xml\tversion='1.0'\r\n?>", 0 },
+		{ "<?xml version='1.1'?>", XS_E_NOTWF },
+		{ "<?xml version='2.0'?>", XS_E_NOTWF },
+		{ "<?xml version='1.0' encoding='ISO-8859-1'?>", XS_E_ENCODING },
+		{ "<?xml version='1.0' encoding='UTF-16'?>", XS_E_ENCODING },
+		{ "<?xml version='1.0' encoding='utf8'?>", XS_E_ENCODING },
+		{ "<?xml version='1.0' encoding='UTF-8 '?>", XS_E_NOTWF },
+		{ "<?xml version='1.0' encoding=''?>", XS_E_NOTWF },
+		{ "<?xml version='1.0' encoding='8bit'?>", XS_E_NOTWF },
+		{ "<?xml version='1.0'encoding='UTF-8'?>", XS_E_NOTWF },
+		{ "<?xml encoding='UTF-8' version='1.0'?>", XS_E_NOTWF },
+		{ "<?xml version='1.0' standalone='yes' encoding='UTF-8'?>",
+		    XS_E_NOTWF },
+		{ "<?xml version='1.0\"?>", XS_E_NOTWF },
+		{ "<?xml version=1.0?>", XS_E_NOTWF },
+		{ "<?xml ?>", XS_E_NOTWF },
+		{ "<?xml version='1.0' foo='bar'?>", XS_E_NOTWF },
+	};
+	struct xs	*xs;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
+		ck_assert_msg(xs__decl_check(xs, t[i].decl,
+		    strlen(t[i].decl)) == (t[i].want == 0 ? 0 : -1), "%s",
+		    t[i].decl);
+		ck_assert_msg(xs->err == t[i].want, "%s: %d", t[i].decl,
+		    xs->err);
+		xs_free(xs);
+	}
+}
+END_TEST
+
+/* Lex all of s from a fresh stream; return the stop and its offset. */
+static enum xs_stop
+lex_all(struct xs *xs, const char *s, uint64_t *at)
+{
+	return xs__lex(xs, (const unsigned char *)s, 0, 0, strlen(s), at);
+}
+
+START_TEST(t_stops)
+{
+	struct xs	*xs;
+	uint64_t	 at;
+	static const char root[] = "<s:stream a='>' b=\"/>\">";
+
+	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
+	ck_assert_int_eq(lex_all(xs, root, &at), X_ROOT);
+	ck_assert_uint_eq(at, sizeof(root) - 1);
+	ck_assert_uint_eq(xs->ldepth, 1);
+	xs_free(xs);
+
+	/* Inside the stream: a restart tag, then the end of the stream. */
+	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
+	xs->state = S_STREAM;
+	xs->ldepth = 1;
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)
+	    " <a><stream/></a><x:stream y='1'>", 0, 0, 33, &at), X_STREAM);
+	ck_assert_uint_eq(at, 33);
+	ck_assert_uint_eq(xs->ldepth, 2);
+	xs->ldepth = 1;
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)
+	    "<streams/><b><![CDATA[</b>]]></b></stream:stream> ", 0, 0, 50,
+	    &at), X_CLOSE);
+	ck_assert_uint_eq(at, 49);
+	ck_assert_uint_eq(xs->ldepth, 0);
+	xs_free(xs);
+
+	/* A declaration between elements. */
+	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
+	xs->state = S_STREAM;
+	xs->ldepth = 1;
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)
+	    "\n<?xml version='1.0'?>", 0, 0, 22, &at), X_PI);
+	ck_assert_uint_eq(at, 22);
+	ck_assert_uint_eq(xs->tag_start, 1);
+	xs_free(xs);
+
+	/* Things refused before libxml2 sees them. */
+	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
+	xs->state = S_STREAM;
+	xs->ldepth = 2;
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)
+	    "text <!-- c -->", 0, 0, 15, &at), X_ERR);
+	ck_assert_int_eq(xs->err, XS_E_RESTRICTED);
+	ck_assert_uint_eq(at, 7);
+	xs_free(xs);
+
+	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
+	xs->state = S_STREAM;
+	xs->ldepth = 1;
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)
+	    "  x", 0, 0, 3, &at), X_ERR);
+	ck_assert_int_eq(xs->err, XS_E_FORMAT);
+	ck_assert_uint_eq(at, 2);
+	xs_free(xs);
+}
+END_TEST
+
+/* The stanza limit counts from the element's '<', not the whitespace. */
+START_TEST(t_stanza_limit)
+{
+	struct xs_limits lim;
+	struct xs	*xs;
+	uint64_t	 at;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.stanza_bytes = 9;
+	xs = xs_new(&lim, XS_NS_CLIENT, nop_cb, NULL);
+	xs->state = S_STREAM;
+	xs->ldepth = 1;
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)
+	    "     <a>12</a><a>123</a>", 0, 0, 24, &at), X_END);
+	/* The first element is 9 bytes; stopped 9 into the second. */
+	ck_assert_uint_eq(at, 23);
+	ck_assert_uint_eq(xs->top_start, 14);
+	xs_free(xs);
+}
+END_TEST
+
+static Suite *
+lex_suite(void)
+{
+	Suite	*s = suite_create("lex");
+	TCase	*tc = tcase_create("lex");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, t_utf8_dfa);
+	tcase_add_test(tc, t_utf8_where);
+	tcase_add_test(tc, t_decl);
+	tcase_add_test(tc, t_stops);
+	tcase_add_test(tc, t_stanza_limit);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(lex_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
