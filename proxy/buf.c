@@ -1,0 +1,99 @@
+/*
+ * buf.c: the byte buffer of buf.h.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+#define BUF_MIN		4096
+
+char *
+buf_reserve(struct buf *b, size_t n)
+{
+	size_t len = buf_len(b), cap;
+	char *d;
+
+	if (b->cap - b->tail >= n)
+		return b->data + b->tail;
+	/* Slide the unread bytes down when that makes enough room. */
+	if (b->head > 0 && b->cap - len >= n) {
+		memmove(b->data, b->data + b->head, len);
+		b->head = 0;
+		b->tail = len;
+		return b->data + b->tail;
+	}
+	if (len + n < len)
+		return NULL;
+	cap = b->cap ? b->cap : BUF_MIN;
+	while (cap < len + n) {
+		if (cap > (size_t)-1 / 2)
+			return NULL;
+		cap *= 2;
+	}
+	if ((d = malloc(cap)) == NULL)
+		return NULL;
+	if (len > 0)
+		memcpy(d, b->data + b->head, len);
+	free(b->data);
+	b->data = d;
+	b->head = 0;
+	b->tail = len;
+	b->cap = cap;
+	return d + len;
+}
+
+void
+buf_commit(struct buf *b, size_t n)
+{
+	b->tail += n;
+}
+
+int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	char *dst;
+
+	if (n == 0)
+		return 0;
+	if ((dst = buf_reserve(b, n)) == NULL)
+		return -1;
+	memcpy(dst, p, n);
+	b->tail += n;
+	return 0;
+}
+
+void
+buf_consume(struct buf *b, size_t n)
+{
+	if (n > buf_len(b))
+		n = buf_len(b);
+	b->head += n;
+}
+
+void
+buf_trim(struct buf *b)
+{
+	if (buf_len(b) == 0)
+		buf_free(b);
+}
+
+size_t
+buf_take(struct buf *b, void *dst, size_t n)
+{
+	size_t len = buf_len(b);
+
+	if (n > len)
+		n = len;
+	memcpy(dst, buf_ptr(b), n);
+	buf_consume(b, n);
+	return n;
+}
+
+void
+buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->head = b->tail = b->cap = 0;
+}

@@ -1,0 +1,57 @@
+/*
+ * buf.h: a growable byte buffer with a read head, for one leg's input.
+ *
+ * Consuming advances the head and never moves or frees bytes, so pointers
+ * into the buffer stay valid until the next buf_reserve() or buf_trim().
+ * buf_trim() gives an emptied buffer's memory back, so an idle connection
+ * holds no buffer.
+ */
+#ifndef PROXY_BUF_H
+#define PROXY_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+	char		*data;
+	size_t		 head;		/* first unread byte */
+	size_t		 tail;		/* one past the last byte */
+	size_t		 cap;
+};
+
+static inline size_t
+buf_len(const struct buf *b)
+{
+	return b->tail - b->head;
+}
+
+static inline const char *
+buf_ptr(const struct buf *b)
+{
+	return b->data + b->head;
+}
+
+/*
+ * Make room for at least n more bytes after the tail; returns a pointer
+ * to that room, or NULL when out of memory (the buffer is unchanged).
+ * May move the unread bytes.
+ */
+char	*buf_reserve(struct buf *b, size_t n);
+
+/* Declare n bytes written at the pointer buf_reserve() returned. */
+void	 buf_commit(struct buf *b, size_t n);
+
+/* Append n bytes; 0, or -1 when out of memory. */
+int	 buf_append(struct buf *b, const void *p, size_t n);
+
+/* Drop n unread bytes from the head. */
+void	 buf_consume(struct buf *b, size_t n);
+
+/* Free the memory of an empty buffer; a no-op when bytes are unread. */
+void	 buf_trim(struct buf *b);
+
+/* Copy out at most n unread bytes and consume them; returns the count. */
+size_t	 buf_take(struct buf *b, void *dst, size_t n);
+
+void	 buf_free(struct buf *b);
+
+#endif /* PROXY_BUF_H */

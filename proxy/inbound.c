@@ -1,0 +1,372 @@
+/*
+ * inbound.c: STARTTLS required, before a single byte reaches the backend.
+ *
+ * Before TLS the peer gets our own header and features offering only
+ * <starttls><required/></starttls>; the only element accepted is
+ * <starttls/>.  Anything else is a plaintext attempt: <not-authorized/>,
+ * a log record, close (STANDARDS.md STARTTLS-10, ERR-3).  No backend
+ * connection exists until the peer's post-TLS header names a served
+ * domain (BACK-1).
+ */
+#include <string.h>
+
+#include "backend.h"
+#include "conf.h"
+#include "inbound.h"
+#include "leg.h"
+#include "log.h"
+#include "relay.h"
+#include "stream.h"
+#include "tls.h"
+#include "worker.h"
+
+static void remote_input(struct leg *l, const char *p, size_t n);
+static void remote_tls_up(struct leg *l);
+static void remote_drained(struct leg *l);
+static void remote_event(void *arg, const struct xs_event *ev);
+
+static const struct leg_ops remote_ops = {
+	.input = remote_input,
+	.tls_up = remote_tls_up,
+	.drained = remote_drained
+};
+
+static const char *
+content_ns(const struct session *s)
+{
+	return s->dir == POL_C2S ? XS_NS_CLIENT : XS_NS_SERVER;
+}
+
+static const char *
+alpn_name(const struct session *s)
+{
+	return s->dir == POL_C2S ? "xmpp-client" : "xmpp-server";
+}
+
+void
+inbound_start(struct session *s)
+{
+	struct leg *l = &s->remote;
+
+	leg_set_ops(l, &remote_ops);
+	l->xs = xs_new(&s->conf->xlim, content_ns(s), remote_event, l);
+	if (l->xs == NULL) {
+		session_abort(s, "enomem");
+		return;
+	}
+	if (s->li->tls == POL_TLS_DIRECT) {
+		s->direct_tls = 1;
+		s->phase = PH_HANDSHAKE;
+		if (tls_server_start(l, alpn_name(s)) != 0)
+			return;
+	} else {
+		s->phase = PH_HEADER;
+		l->state = LEG_PLAIN;
+	}
+	if (leg_read_start(l) != 0) {
+		session_abort(s, "read-failed");
+		return;
+	}
+	session_timer_update(s);
+}
+
+/*
+ * The served domain a header's to names: NULL with *bad set when to is
+ * not a valid domain or not served.  Without to, the listener's default
+ * domain, or the only domain there is.
+ */
+static const struct pol_domain *
+header_domain(struct session *s, const struct xs_header *h, int *bad)
+{
+	const struct pol *p = s->conf->pol;
+	char norm[256];
+
+	*bad = 0;
+	if (h->to != NULL) {
+		const struct pol_domain *d = NULL;
+
+		if (pol_domain_normalise(h->to, norm, sizeof(norm)) == 0)
+			d = pol_domain(p, norm);
+		if (d == NULL)
+			*bad = 1;
+		return d;
+	}
+	if (s->domain != NULL)
+		return s->domain;
+	if (s->li->domain[0] != '\0')
+		return pol_domain(p, s->li->domain);
+	if (p->ndomains == 1)
+		return &p->domains[0];
+	*bad = 1;
+	return NULL;
+}
+
+static void
+log_host_unknown(struct session *s, const struct xs_header *h)
+{
+	struct ev e;
+
+	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "stream.host_unknown");
+	ev_str(&e, "peer", s->peer);
+	ev_str(&e, "to", h->to != NULL ? h->to : "none");
+	ev_end(&e);
+}
+
+/* The first header, in plaintext: answer with ours and STARTTLS. */
+static void
+pretls_header(struct leg *l, const struct xs_event *ev)
+{
+	struct session *s = l->s;
+	const struct xs_header *h = xs_header(l->xs);
+	const struct pol_domain *d;
+	int bad;
+
+	relay_drop(l, ev->end);
+	if (ev->type != XS_EV_HEADER) {
+		session_stream_error(s, "bad-format", NULL, "no-header");
+		return;
+	}
+	d = header_domain(s, h, &bad);
+	if (d == NULL) {
+		log_host_unknown(s, h);
+		session_stream_error(s, "host-unknown", NULL, "host-unknown");
+		return;
+	}
+	s->domain = d;
+	if (h->major < 1) {
+		/* Pre-1.0 streams cannot do STARTTLS (STREAM-2). */
+		stream_send_header(l, content_ns(s), d->name, 1, 0);
+		session_stream_error(s, "unsupported-version", "TLS is"
+		    " required: use XMPP 1.0 STARTTLS or the direct TLS port",
+		    "pre-xmpp-1.0");
+		return;
+	}
+	if (stream_send_header(l, content_ns(s), d->name, 0,
+	    s->dir != POL_C2S && h->has_dialback) != 0 ||
+	    stream_send_starttls_features(l) != 0)
+		return;
+	s->phase = PH_PRETLS;
+}
+
+/* After our features: <starttls/> or a refusal. */
+static void
+pretls_element(struct leg *l, const struct xs_event *ev)
+{
+	struct session *s = l->s;
+	struct ev e;
+
+	switch (ev->type) {
+	case XS_EV_SPACE:
+		relay_drop(l, ev->end);
+		return;
+	case XS_EV_CLOSE:
+		relay_drop(l, ev->end);
+		xs_reset(l->xs);
+		session_close(s, "peer-closed-stream");
+		return;
+	case XS_EV_ELEMENT:
+		if (strcmp(ev->ns, XS_NS_TLS) == 0 &&
+		    strcmp(ev->name, "starttls") == 0) {
+			/*
+			 * Not one byte after the '>' of <starttls/> may
+			 * reach a parser: stop this one here, and sort out
+			 * the rest of the buffer once xs_feed returns.
+			 */
+			l->cut = ev->end;
+			xs_reset(l->xs);
+			l->state = LEG_STARTTLS;
+			s->phase = PH_HANDSHAKE;
+			stream_send_proceed(l);
+			return;
+		}
+		break;
+	case XS_EV_HEADER:
+		break;
+	}
+	xs_reset(l->xs);
+	ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
+	    "plaintext.before_tls");
+	ev_str(&e, "peer", s->peer);
+	ev_str(&e, "element", ev->type == XS_EV_HEADER ? "stream" : ev->name);
+	ev_str(&e, "ns", ev->ns != NULL ? ev->ns : "");
+	ev_end(&e);
+	session_stream_error(s, "not-authorized", "STARTTLS is required",
+	    "plaintext-before-tls");
+}
+
+/* The first header inside TLS picks the domain and opens the backend. */
+static void
+tls_header(struct leg *l, const struct xs_event *ev)
+{
+	struct session *s = l->s;
+	const struct xs_header *h = xs_header(l->xs);
+	const struct pol_domain *d;
+	const struct pol_addr *a;
+	int bad;
+
+	if (ev->type != XS_EV_HEADER) {
+		session_stream_error(s, "bad-format", NULL, "no-header");
+		xs_reset(l->xs);
+		return;
+	}
+	d = header_domain(s, h, &bad);
+	if (d == NULL) {
+		log_host_unknown(s, h);
+		xs_reset(l->xs);
+		session_stream_error(s, "host-unknown", NULL, "host-unknown");
+		return;
+	}
+	if (s->domain != NULL && d != s->domain) {
+		struct ev e;
+
+		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
+		    "tls.sni_mismatch");
+		ev_str(&e, "peer", s->peer);
+		ev_str(&e, "tls_domain", s->domain->name);
+		ev_str(&e, "to", d->name);
+		ev_end(&e);
+	}
+	s->domain = d;
+	snprintf(s->to, sizeof(s->to), "%s", d->name);
+	a = s->dir == POL_C2S ? &d->c2s_backend : &d->s2s_backend;
+	if (a->text == NULL) {
+		log_host_unknown(s, h);
+		xs_reset(l->xs);
+		session_stream_error(s, "host-unknown", NULL, "no-backend");
+		return;
+	}
+	/* The header goes to the backend verbatim, once it is connected. */
+	l->fwd_end = ev->end;
+	stream_set_prefix(&s->legacy, h->stream_prefix);
+	s->legacy.hdr_sent = 1;
+	s->phase = PH_RELAY;
+	backend_connect(s, a);
+}
+
+static void
+remote_event(void *arg, const struct xs_event *ev)
+{
+	struct leg *l = arg;
+	struct session *s = l->s;
+
+	if (s->closing) {
+		xs_reset(l->xs);
+		return;
+	}
+	switch (s->phase) {
+	case PH_HEADER:
+		pretls_header(l, ev);
+		break;
+	case PH_PRETLS:
+		pretls_element(l, ev);
+		break;
+	case PH_TLS_HEADER:
+		tls_header(l, ev);
+		break;
+	case PH_RELAY:
+		relay_remote_event(l, ev);
+		break;
+	case PH_HANDSHAKE:
+		/* The parser is reset before the handshake begins. */
+		xs_reset(l->xs);
+		break;
+	}
+	if (s->closing)
+		xs_reset(l->xs);
+}
+
+static void
+limit_exceeded(struct session *s, const char *limit, uint64_t value,
+    uint64_t max)
+{
+	struct ev e;
+
+	ev_begin(&e, LOG_LVL_WARNING, s->id, s->role, "limits.exceeded");
+	ev_str(&e, "peer", s->peer);
+	ev_str(&e, "limit", limit);
+	ev_u64(&e, "value", value);
+	ev_u64(&e, "max", max);
+	ev_end(&e);
+	session_stream_error(s, "policy-violation", NULL, limit);
+}
+
+/* What followed <starttls/> in the same read. */
+static void
+starttls_cut(struct leg *l)
+{
+	size_t off = (size_t)(l->cut - l->in_off);
+	size_t len = buf_len(&l->in);
+	const char *p = buf_ptr(&l->in);
+
+	buf_consume(&l->in, len);
+	l->in_off = l->fwd_end = 0;
+	if (off < len)
+		leg_starttls_residual(l, p + off, len - off);
+	buf_trim(&l->in);
+}
+
+static void
+remote_input(struct leg *l, const char *p, size_t n)
+{
+	struct session *s = l->s;
+	const struct pol_limits *lim = &s->conf->pol->limits;
+	int rc;
+
+	if (s->phase < PH_HANDSHAKE) {
+		s->pretls_bytes += n;
+		if (s->pretls_bytes > lim->pretls_bytes) {
+			limit_exceeded(s, "pre-tls-bytes", s->pretls_bytes,
+			    lim->pretls_bytes);
+			return;
+		}
+	}
+	if (!s->authenticated) {
+		s->preauth_bytes += n;
+		if (s->preauth_bytes > lim->preauth_bytes) {
+			limit_exceeded(s, "pre-auth-bytes", s->preauth_bytes,
+			    lim->preauth_bytes);
+			return;
+		}
+	}
+	rc = xs_feed(l->xs, p, n);
+	if (l->state == LEG_STARTTLS && !s->closing)
+		starttls_cut(l);
+	else
+		relay_fed(l, rc);
+}
+
+static void
+remote_tls_up(struct leg *l)
+{
+	struct session *s = l->s;
+	struct ev e;
+
+	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "tls.established");
+	ev_str(&e, "peer", s->peer);
+	ev_str(&e, "mode", s->direct_tls ? "direct" : "starttls");
+	ev_str(&e, "domain", s->domain != NULL ? s->domain->name : "none");
+	tls_describe(l, &e);
+	ev_u64(&e, "handshake_ms", uv_now(&s->w->loop) - s->t_start);
+	ev_end(&e);
+	/* A new stream starts inside TLS: forget the plaintext one. */
+	xs_reset(l->xs);
+	l->in_off = l->fwd_end = 0;
+	l->hdr_sent = 0;
+	l->close_sent = 0;
+	s->phase = PH_TLS_HEADER;
+	session_timer_update(s);
+}
+
+/* <proceed/> is out: only now does the handshake start (STYLE.md 3). */
+static void
+remote_drained(struct leg *l)
+{
+	struct session *s = l->s;
+
+	if (l->state != LEG_STARTTLS || s->closing)
+		return;
+	if (tls_server_start(l, NULL) != 0)
+		return;
+	if (buf_len(&l->cipher_in) > 0)
+		tls_input(l);
+}

@@ -1,0 +1,44 @@
+/*
+ * relay.h: moving accepted byte spans from one leg to the other.
+ *
+ * xmlstream reports spans that tile the input; a leg's `in` buffer holds
+ * the bytes from in_off on.  An event handler extends fwd_end over a span
+ * to relay it unchanged, or flushes and drops a span it handles itself.
+ * Nothing is ever re-serialised; the features rewrite splices spans out.
+ */
+#ifndef PROXY_RELAY_H
+#define PROXY_RELAY_H
+
+#include <stdint.h>
+
+#include "session.h"
+
+/* What a backend leg does with its input once connected. */
+extern const struct leg_ops relay_legacy_ops;
+
+/* Handle an event of the remote leg once the backend leg exists. */
+void	relay_remote_event(struct leg *l, const struct xs_event *ev);
+
+/* The backend leg's parser callback. */
+void	relay_legacy_event(void *arg, const struct xs_event *ev);
+
+/* Forward [in_off, fwd_end) to the peer if the peer can take it. */
+void	relay_flush(struct leg *l);
+
+/* Consume the input up to offset end without forwarding it. */
+void	relay_drop(struct leg *l, uint64_t end);
+
+/*
+ * A parser error on l: the right stream error to the remote peer (or
+ * internal-server-error when the backend sent it), a log record, close.
+ */
+void	relay_xml_error(struct leg *l, int err);
+
+/*
+ * After xs_feed() returned rc on l's input: the stream error for a parser
+ * error, else forward what the events accepted and give back an emptied
+ * input buffer.
+ */
+void	relay_fed(struct leg *l, int rc);
+
+#endif /* PROXY_RELAY_H */

@@ -1,0 +1,370 @@
+/*
+ * tls.c: GnuTLS over libuv: transport functions, handshakes, records.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "conf.h"
+#include "leg.h"
+#include "log.h"
+#include "tls.h"
+#include "worker.h"
+
+#define TLS_RECORD	16384
+
+static ssize_t
+tls_pull(gnutls_transport_ptr_t p, void *dst, size_t len)
+{
+	struct leg *l = p;
+
+	if (buf_len(&l->cipher_in) == 0) {
+		gnutls_transport_set_errno(l->tls, EAGAIN);
+		return -1;
+	}
+	return (ssize_t)buf_take(&l->cipher_in, dst, len);
+}
+
+/* Only reports what is buffered; waiting is the session timer's job. */
+static int
+tls_pull_timeout(gnutls_transport_ptr_t p, unsigned ms)
+{
+	struct leg *l = p;
+
+	(void)ms;
+	return buf_len(&l->cipher_in) > 0 ? 1 : 0;
+}
+
+static ssize_t
+tls_push(gnutls_transport_ptr_t p, const void *data, size_t len)
+{
+	struct leg *l = p;
+
+	if (outq_append(&l->out, data, len) != 0) {
+		gnutls_transport_set_errno(l->tls, ENOMEM);
+		return -1;
+	}
+	return (ssize_t)len;
+}
+
+static ssize_t
+tls_vec_push(gnutls_transport_ptr_t p, const giovec_t *iov, int iovcnt)
+{
+	struct leg *l = p;
+	size_t total = 0;
+
+	for (int i = 0; i < iovcnt; i++) {
+		if (outq_append(&l->out, iov[i].iov_base, iov[i].iov_len) !=
+		    0) {
+			gnutls_transport_set_errno(l->tls, ENOMEM);
+			return -1;
+		}
+		total += iov[i].iov_len;
+	}
+	return (ssize_t)total;
+}
+
+/* Normalise the SNI the client sent into buf, "" if none or invalid. */
+static void
+get_sni(gnutls_session_t tls, char *out, size_t outlen)
+{
+	char name[256];
+	size_t len = sizeof(name);
+	unsigned type;
+
+	out[0] = '\0';
+	if (gnutls_server_name_get(tls, name, &len, &type, 0) != 0 ||
+	    type != GNUTLS_NAME_DNS || len == 0 || len >= sizeof(name))
+		return;
+	name[len] = '\0';
+	if (pol_domain_normalise(name, out, outlen) != 0)
+		out[0] = '\0';
+}
+
+/*
+ * After the ClientHello: pick the domain whose certificate we present.
+ * SNI wins when it names a served domain; then the stream's to (known
+ * before a STARTTLS handshake); then the listener's default; then the
+ * first domain of the configuration.
+ */
+static int
+on_client_hello(gnutls_session_t tls)
+{
+	struct leg *l = gnutls_session_get_ptr(tls);
+	struct session *s = l->s;
+	const struct pol *p = s->conf->pol;
+	const struct pol_domain *d = NULL;
+	gnutls_certificate_credentials_t creds;
+
+	get_sni(tls, s->sni, sizeof(s->sni));
+	if (s->sni[0] != '\0')
+		d = pol_domain(p, s->sni);
+	if (d == NULL)
+		d = s->domain;
+	if (d == NULL && s->li->domain[0] != '\0')
+		d = pol_domain(p, s->li->domain);
+	if (d == NULL)
+		d = &p->domains[0];
+	if (s->domain == NULL)
+		s->domain = d;
+	if (s->sni[0] != '\0' && strcmp(s->sni, d->name) != 0) {
+		struct ev e;
+
+		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
+		    "tls.sni_mismatch");
+		ev_str(&e, "peer", s->peer);
+		ev_str(&e, "sni", s->sni);
+		ev_str(&e, "domain", d->name);
+		ev_end(&e);
+	}
+	if ((creds = cs_credentials(s->conf->cs, d->name)) == NULL)
+		return GNUTLS_E_CERTIFICATE_ERROR;
+	return gnutls_credentials_set(tls, GNUTLS_CRD_CERTIFICATE, creds);
+}
+
+int
+tls_server_start(struct leg *l, const char *alpn)
+{
+	struct session *s = l->s;
+	gnutls_session_t tls;
+	int rc;
+
+	rc = gnutls_init(&tls, GNUTLS_SERVER | GNUTLS_NONBLOCK |
+	    GNUTLS_NO_SIGNAL);
+	if (rc < 0) {
+		session_abort(s, "tls-init");
+		return -1;
+	}
+	l->tls = tls;
+	gnutls_session_set_ptr(tls, l);
+	if ((rc = gnutls_priority_set(tls, s->conf->prio[s->dir])) < 0)
+		goto fail;
+	/*
+	 * Credentials of the first domain make the ClientHello parse; the
+	 * hook then swaps in the right domain's.
+	 */
+	rc = gnutls_credentials_set(tls, GNUTLS_CRD_CERTIFICATE,
+	    cs_credentials(s->conf->cs, s->conf->pol->domains[0].name));
+	if (rc < 0)
+		goto fail;
+	gnutls_handshake_set_post_client_hello_function(tls, on_client_hello);
+	if (alpn != NULL) {
+		gnutls_datum_t proto = {
+			.data = (unsigned char *)(uintptr_t)alpn,
+			.size = (unsigned)strlen(alpn)
+		};
+
+		/* A client offering ALPN without ours is refused (TLS-10). */
+		rc = gnutls_alpn_set_protocols(tls, &proto, 1,
+		    GNUTLS_ALPN_MANDATORY);
+		if (rc < 0)
+			goto fail;
+	}
+	gnutls_handshake_set_timeout(tls, 0);
+	gnutls_transport_set_ptr(tls, l);
+	gnutls_transport_set_pull_function(tls, tls_pull);
+	gnutls_transport_set_pull_timeout_function(tls, tls_pull_timeout);
+	gnutls_transport_set_push_function(tls, tls_push);
+	gnutls_transport_set_vec_push_function(tls, tls_vec_push);
+	l->state = LEG_HANDSHAKE;
+	return 0;
+fail:
+	{
+		struct ev e;
+
+		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role, "tls.setup");
+		ev_str(&e, "error", gnutls_strerror_name(rc));
+		ev_end(&e);
+	}
+	session_abort(s, "tls-setup");
+	return -1;
+}
+
+static void
+tls_failed(struct leg *l, int rc, const char *stage)
+{
+	struct session *s = l->s;
+	char reason[64];
+	struct ev e;
+
+	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "tls.failed");
+	ev_str(&e, "peer", s->peer);
+	ev_str(&e, "stage", stage);
+	ev_str(&e, "error", gnutls_strerror_name(rc));
+	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED ||
+	    rc == GNUTLS_E_WARNING_ALERT_RECEIVED)
+		ev_str(&e, "alert", gnutls_alert_get_name(
+		    gnutls_alert_get(l->tls)));
+	if (rc == GNUTLS_E_INAPPROPRIATE_FALLBACK)
+		ev_str(&e, "event", "tls.fallback_scsv");
+	if (s->sni[0] != '\0')
+		ev_str(&e, "sni", s->sni);
+	ev_end(&e);
+	snprintf(reason, sizeof(reason), "tls-%s", gnutls_strerror_name(rc));
+	/*
+	 * GnuTLS leaves the alert to us: tell the peer why (protocol
+	 * version, handshake failure, ...) unless it sent the fatal one.
+	 */
+	if (rc != GNUTLS_E_FATAL_ALERT_RECEIVED && l->state == LEG_HANDSHAKE)
+		gnutls_alert_send_appropriate(l->tls, rc);
+	/* The alert goes out before the socket closes. */
+	session_close(s, reason);
+}
+
+static int
+handshake(struct leg *l)
+{
+	int rc = gnutls_handshake(l->tls);
+
+	if (rc == GNUTLS_E_SUCCESS) {
+		l->state = LEG_TLS;
+		l->ops->tls_up(l);
+		return 0;
+	}
+	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED)
+		return -1;
+	if (!gnutls_error_is_fatal(rc))
+		return -1;
+	tls_failed(l, rc, "handshake");
+	return -1;
+}
+
+void
+tls_input(struct leg *l)
+{
+	struct session *s = l->s;
+
+	if (l->state == LEG_HANDSHAKE && handshake(l) != 0)
+		return;
+	while (l->state == LEG_TLS || l->state == LEG_SHUTDOWN) {
+		ssize_t rc;
+		char *p;
+
+		if (l->state == LEG_SHUTDOWN || s->closing) {
+			/* Closing: read on only to find close_notify. */
+			rc = gnutls_record_recv(l->tls, s->w->readbuf,
+			    sizeof(s->w->readbuf));
+			if (rc > 0)
+				continue;
+			if (rc == 0) {
+				leg_close_handle(l);
+				return;
+			}
+		} else {
+			if (l->paused)
+				return;
+			if ((p = buf_reserve(&l->in, TLS_RECORD)) == NULL) {
+				session_abort(s, "enomem");
+				return;
+			}
+			rc = gnutls_record_recv(l->tls, p, TLS_RECORD);
+			if (rc > 0) {
+				buf_commit(&l->in, (size_t)rc);
+				l->bytes_in += (uint64_t)rc;
+				l->ops->input(l, p, (size_t)rc);
+				continue;
+			}
+			if (rc == 0) {
+				/* close_notify: the peer ended its side. */
+				leg_gone(l, l == &s->remote ? "peer-closed" :
+				    "backend-closed");
+				return;
+			}
+		}
+		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED)
+			return;
+		if (rc == GNUTLS_E_REHANDSHAKE) {
+			/* No renegotiation, no stream error (STARTTLS-11). */
+			struct ev e;
+
+			ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
+			    "tls.renegotiation_refused");
+			ev_str(&e, "peer", s->peer);
+			ev_end(&e);
+			session_abort(s, "tls-renegotiation");
+			return;
+		}
+		if (!gnutls_error_is_fatal((int)rc))
+			continue;
+		if (l->state == LEG_SHUTDOWN) {
+			leg_close_handle(l);
+			return;
+		}
+		tls_failed(l, (int)rc, "record");
+		leg_close_handle(l);
+		return;
+	}
+}
+
+int
+tls_send(struct leg *l, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t rc = gnutls_record_send(l->tls, c, n);
+
+		if (rc < 0) {
+			/* Push never blocks, so every error is final. */
+			tls_failed(l, (int)rc, "send");
+			return -1;
+		}
+		c += rc;
+		n -= (size_t)rc;
+	}
+	return 0;
+}
+
+static int
+has_fs(gnutls_session_t tls)
+{
+	switch (gnutls_kx_get(tls)) {
+	case GNUTLS_KX_ECDHE_RSA:
+	case GNUTLS_KX_ECDHE_ECDSA:
+	case GNUTLS_KX_DHE_RSA:
+	case GNUTLS_KX_DHE_DSS:
+	case GNUTLS_KX_ECDHE_PSK:
+	case GNUTLS_KX_DHE_PSK:
+		return 1;
+	default:
+		break;
+	}
+	/* TLS 1.3: every key exchange but plain PSK uses (EC)DHE. */
+	return gnutls_protocol_get_version(tls) == GNUTLS_TLS1_3 &&
+	    gnutls_group_get(tls) != GNUTLS_GROUP_INVALID;
+}
+
+void
+tls_describe(const struct leg *l, struct ev *e)
+{
+	gnutls_session_t tls = l->tls;
+	gnutls_datum_t alpn;
+	const char *name;
+
+	if (tls == NULL)
+		return;
+	name = gnutls_protocol_get_name(gnutls_protocol_get_version(tls));
+	ev_str(e, "version", name);
+	ev_str(e, "cipher", gnutls_cipher_get_name(gnutls_cipher_get(tls)));
+	if (gnutls_protocol_get_version(tls) != GNUTLS_TLS1_3) {
+		name = gnutls_cipher_suite_get_name(gnutls_kx_get(tls),
+		    gnutls_cipher_get(tls), gnutls_mac_get(tls));
+		ev_str(e, "suite", name);
+	}
+	name = gnutls_group_get_name(gnutls_group_get(tls));
+	ev_str(e, "group", name != NULL ? name : "none");
+	ev_str(e, "fs", has_fs(tls) ? "yes" : "no");
+	if (gnutls_alpn_get_selected_protocol(tls, &alpn) == 0)
+		ev_fmt(e, "alpn", "%.*s", (int)alpn.size, alpn.data);
+	else
+		ev_str(e, "alpn", "none");
+	ev_str(e, "sni", l->s->sni[0] != '\0' ? l->s->sni : "none");
+	ev_str(e, "resumed", gnutls_session_is_resumed(tls) ? "yes" : "no");
+}
+
+const char *
+tls_sni(const struct leg *l)
+{
+	return l->s->sni;
+}

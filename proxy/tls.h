@@ -1,0 +1,41 @@
+/*
+ * tls.h: GnuTLS sessions over libuv legs.
+ *
+ * GnuTLS never sees a file descriptor: pull takes from leg->cipher_in (or
+ * reports EAGAIN), push appends to leg->out and always succeeds, so a
+ * record is never resent and backpressure lives above TLS.  Deadlines come
+ * from the session timer, not from GnuTLS.
+ */
+#ifndef PROXY_TLS_H
+#define PROXY_TLS_H
+
+#include <stddef.h>
+
+#include "log.h"
+#include "session.h"
+
+/*
+ * Start a server-side handshake on l.  The certificate is chosen by SNI,
+ * else by the session's domain (the stream's to), else by the listener's
+ * default domain.  alpn is the protocol a direct-TLS listener requires
+ * ("xmpp-client"), or NULL after STARTTLS.  Returns 0, or -1 after
+ * closing the session.
+ */
+int	tls_server_start(struct leg *l, const char *alpn);
+
+/* Drive the handshake or read records from what l->cipher_in holds. */
+void	tls_input(struct leg *l);
+
+/* Encrypt and queue n bytes; 0, or -1 after closing the session. */
+int	tls_send(struct leg *l, const void *p, size_t n);
+
+/*
+ * Add the negotiated parameters to an event: version, cipher, kx, group,
+ * fs, alpn, sni, resumed.
+ */
+void	tls_describe(const struct leg *l, struct ev *e);
+
+/* The SNI the peer sent, normalised, or "" (after the ClientHello). */
+const char *tls_sni(const struct leg *l);
+
+#endif /* PROXY_TLS_H */
