@@ -589,3 +589,101 @@ for k in sys.argv[2].split("."):
 print(v if isinstance(v, str) else json.dumps(v))
 EOF
 }
+
+# gateway_conf FILE DOMAIN CERTDIR BACKEND C2S_PORT [DIRECT_PORT [EXTRA]]:
+# write a portcullis.conf serving DOMAIN with CERTDIR/DOMAIN.pem and
+# .key, clients on 127.0.0.1:C2S_PORT (STARTTLS) and, if given,
+# DIRECT_PORT (direct TLS), the backend at BACKEND (host:port or
+# unix:/path).  EXTRA is appended verbatim (more settings).
+gateway_conf() {
+	_gf=$1
+	_gd=$2
+	_gc=$3
+	_gb=$4
+	_gp=$5
+	_gt=${6:-}
+	{
+		echo "workers = 2;"
+		echo "listen = ("
+		printf '  { role = "c2s"; address = "127.0.0.1:%s"; }' "$_gp"
+		if [ -n "$_gt" ]; then
+			printf ',\n  { role = "c2s"; address = "127.0.0.1:%s";' \
+			    "$_gt"
+			printf ' tls = "direct"; }'
+		fi
+		printf '\n);\n'
+		printf 'domains = ( { name = "%s";\n' "$_gd"
+		printf '  certificate = "%s/%s.pem"; key = "%s/%s.key";\n' \
+		    "$_gc" "$_gd" "$_gc" "$_gd"
+		printf '  c2s-backend = "%s"; } );\n' "$_gb"
+		printf '%s\n' "${7:-}"
+	} >"$_gf"
+}
+
+# start_portcullis DIR CONF PORT...: run $PORTCULLIS -d -f CONF from DIR
+# (under $T; log DIR/portcullis.stderr.log, pid DIR/portcullis.pid and
+# $PC_PID), after checking CONF with -n; returns when every PORT accepts.
+start_portcullis() {
+	_pcd=$1
+	_pcf=$2
+	shift 2
+	t__under_t "$_pcd"
+	mkdir -p "$_pcd"
+	if ! "$PORTCULLIS" -n -f "$_pcf" >"$_pcd/check.out" 2>&1; then
+		cat "$_pcd/check.out" >&2
+		t_fail "portcullis -n refused $_pcf"
+	fi
+	t_spawn "$_pcd" portcullis "$PORTCULLIS" -d -f "$_pcf"
+	PC_PID=$T_PID
+	PC_LOG="$_pcd/portcullis.stderr.log"
+	for _p in "$@"; do
+		wait_port "$_p" 15 "$PC_PID"
+	done
+	t_log "portcullis (pid $PC_PID) on $*"
+}
+
+# pc_log_has EVENT [PATTERN]: true once portcullis logged EVENT (and
+# PATTERN, a grep -E regex, on the same line); waits up to 5 s.
+pc_log_has() {
+	_i=0
+	while [ $_i -lt 50 ]; do
+		if grep -E " $1( |\$)" "$PC_LOG" 2>/dev/null |
+		    grep -q -E -e "${2:-.}"; then
+			return 0
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# pc_log_count EVENT: how many records of EVENT portcullis has logged.
+pc_log_count() {
+	grep -c -E " $1( |\$)" "$PC_LOG" 2>/dev/null || true
+}
+
+# rig_c2s DOMAIN [EXTRA]: the usual c2s rig.  A CA and a certificate for
+# DOMAIN in $T/ca; jabberd2 serving DOMAIN ($JPORT); a tap recording
+# what jabberd2 receives and sends ($T/backend.N.up, .down); portcullis
+# in front (log $PC_LOG) with STARTTLS on $C2S and direct TLS on
+# $DIRECT.  EXTRA is appended to portcullis.conf.
+rig_c2s() {
+	make_ca "$T/ca"
+	make_cert "$T/ca" "$1" "$1"
+	JPORT=$(free_port)
+	start_jabberd2 "$T/jabberd2" "$1" "$JPORT"
+	TPORT=$(free_port)
+	t_spawn "$T" tap "$T_PY" "$TI/tap.py" "$TPORT" "$JPORT" "$T/backend"
+	wait_port "$TPORT" 10 "$T_PID"
+	C2S=$(free_port)
+	DIRECT=$(free_port)
+	gateway_conf "$T/portcullis.conf" "$1" "$T/ca" "127.0.0.1:$TPORT" \
+	    "$C2S" "$DIRECT" "${2:-}"
+	start_portcullis "$T/pc" "$T/portcullis.conf" "$C2S" "$DIRECT"
+}
+
+# backend_streams: the non-empty records of what the backend received
+# (wait_port's probe of the tap makes an empty one).
+backend_streams() {
+	find "$T" -maxdepth 1 -name 'backend.*.up' -size +0 | sort
+}

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Run "portcullis -n" over every file in examples/, so examples cannot rot.
+# Certificate paths in the examples point at /etc/portcullis/; each file is
+# checked in a scratch directory with those paths moved there and a
+# throwaway key and self-signed certificate made for each pair it names.
+set -eu
+
+daemon=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+T=$(mktemp -d /tmp/portcullis-examples.XXXXXX)
+trap 'rm -rf "$T"' EXIT INT TERM
+
+cat >"$T/template" <<'TPL'
+cn = "portcullis example"
+dns_name = "example.org"
+expiration_days = 2
+signing_key
+encryption_key
+tls_www_server
+TPL
+
+fail=0
+for f in "$top"/examples/*.conf; do
+	name=$(basename "$f")
+	mkdir -p "$T/etc"
+	sed "s|/etc/portcullis/|$T/etc/|g" "$f" >"$T/$name"
+	# Pair each certificate with the key that follows it.
+	grep -oE '(certificate|key) *= *"[^"]*"' "$T/$name" |
+	    sed -E 's/^(certificate|key) *= *"([^"]*)"/\1 \2/' |
+	    while read -r kind path; do
+		case "$kind" in
+		certificate) cert=$path ;;
+		key)
+			kt=ecdsa
+			case "$path" in *rsa*) kt=rsa ;; esac
+			certtool --generate-privkey --key-type="$kt" \
+			    --outfile "$path" >/dev/null 2>&1
+			certtool --generate-self-signed --load-privkey "$path" \
+			    --template "$T/template" --outfile "$cert" \
+			    >/dev/null 2>&1
+			;;
+		esac
+	    done
+	if out=$("$daemon" -n -f "$T/$name" 2>&1); then
+		echo "examples: ok $name"
+	else
+		echo "examples: FAIL $name: $out" >&2
+		fail=1
+	fi
+done
+exit $fail
