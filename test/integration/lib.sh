@@ -181,13 +181,33 @@ t__release_ports() {
 	done <"$T/ports.reserved"
 }
 
-# The exit trap: stop everything, then keep $T and show the logs if the
-# scenario failed, or remove $T if it passed or skipped (77).
+# t_on_exit FUNCTION: have the exit trap call FUNCTION (once, however
+# often it is registered) after every process of the test has stopped
+# and before $T is removed: for what is not a process, such as the
+# network namespaces of netns.sh.  Functions run in registration order,
+# must not exit, and return non-zero to fail a test that had passed
+# (something could not be cleaned up).
+t_on_exit() {
+	case " ${T_ON_EXIT:-} " in
+	*" $1 "*) ;;
+	*) T_ON_EXIT="${T_ON_EXIT:-} $1" ;;
+	esac
+}
+
+# The exit trap: stop everything, run the t_on_exit functions, then keep
+# $T and show the logs if the scenario failed, or remove $T if it passed
+# or skipped (77).
 t_cleanup() {
 	_rc=$?
 	trap - EXIT HUP INT TERM
 	set +e
 	t_stop_all
+	for _h in ${T_ON_EXIT:-}; do
+		if ! "$_h" && [ "$_rc" -eq 0 ]; then
+			t_log "cleanup: $_h failed"
+			_rc=1
+		fi
+	done
 	t__release_ports
 	if [ "$_rc" -eq 0 ] || [ "$_rc" -eq 77 ]; then
 		rm -rf "$T"
@@ -256,8 +276,15 @@ except OSError:
 
 # wait_port PORT [SECONDS [PID]]: wait until 127.0.0.1:PORT accepts a
 # connection; fail after SECONDS (default 15), or as soon as PID exits.
+# With T_NS set, the 127.0.0.1 of that network namespace.
 wait_port() {
-	"$T_PY" - "$1" "${2:-15}" "${3:-0}" <<'EOF' ||
+	_wp=$1
+	if [ -n "${T_NS:-}" ]; then
+		set -- ip netns exec "$T_NS" "$T_PY" - "$1" "${2:-15}" "${3:-0}"
+	else
+		set -- "$T_PY" - "$1" "${2:-15}" "${3:-0}"
+	fi
+	"$@" <<'EOF' ||
 import os, socket, sys, time
 port, secs, pid = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 
@@ -283,7 +310,7 @@ while True:
                  "within %g s" % (port, secs))
     time.sleep(0.05)
 EOF
-	    t_fail "wait_port $1 failed"
+	    t_fail "wait_port $_wp failed${T_NS:+ in $T_NS}"
 }
 
 # wait_log FILE STRING [SECONDS [PID]]: wait until FILE contains STRING
@@ -453,15 +480,57 @@ t__jabberd2_libdir() {
 # t_spawn DIR NAME CMD...: run CMD in the background with its output in
 # DIR/NAME.stderr.log and its pid in DIR/NAME.pid and $T_PID.  Call it
 # from the scenario's own shell, never inside $(...): the process must be
-# a child of the shell whose trap stops and reaps it.
+# a child of the shell whose trap stops and reaps it.  If T_NS names a
+# network namespace (see netns.sh), CMD runs inside it; if T_RUNAS names
+# a user, CMD runs as that user's uid and gid without supplementary
+# groups.  Both keep the pid: ip netns exec and setpriv exec CMD.
 t_spawn() {
 	_sd=$1
 	_sn=$2
 	shift 2
 	t__under_t "$_sd/"
+	if [ -n "${T_RUNAS:-}" ]; then
+		set -- setpriv --reuid="$(id -u "$T_RUNAS")" \
+		    --regid="$(id -g "$T_RUNAS")" --clear-groups -- "$@"
+	fi
+	if [ -n "${T_NS:-}" ]; then
+		set -- ip netns exec "$T_NS" "$@"
+	fi
 	"$@" </dev/null >"$_sd/$_sn.stderr.log" 2>&1 &
 	T_PID=$!
 	echo "$T_PID" >"$_sd/$_sn.pid"
+}
+
+# t_stop PID: stop one process of this test now (TERM, KILL after about
+# 3 s) and reap it; for a scenario that restarts a server.  Processes it
+# started stay for the exit trap.
+t_stop() {
+	t__alive "$1" && kill -TERM "$1" 2>/dev/null
+	_i=0
+	while t__alive "$1" && [ $_i -lt 30 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	if t__alive "$1"; then
+		t_log "t_stop: pid $1 ignored TERM; sending KILL"
+		kill -KILL "$1" 2>/dev/null
+	fi
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# t__own DIR: when T_RUNAS is set, give DIR to that user and let it
+# pass through every directory from $T down to DIR (mode o+x: $T itself
+# is 0700 from mktemp).
+t__own() {
+	[ -n "${T_RUNAS:-}" ] || return 0
+	chown -R "$(id -u "$T_RUNAS"):$(id -g "$T_RUNAS")" "$1" ||
+	    t_fail "cannot give $1 to $T_RUNAS"
+	_od=$1
+	while [ "$_od" != "$T" ] && [ "$_od" != / ]; do
+		_od=$(dirname "$_od")
+		chmod o+x "$_od"
+	done
 }
 
 # start_jabberd2 DIR DOMAIN C2S_PORT [S2S_PORT]: a jabberd2 (router, sm,
@@ -470,6 +539,9 @@ t_spawn() {
 # the users of $XMPP_USERS, logs DIR/*.log, pids DIR/jabberd2-*.pid.
 # No TLS anywhere, SASL PLAIN on the plaintext c2s port.  Returns when
 # the session manager serves DOMAIN and c2s accepts connections.
+# JABBERD2_IP (default 127.0.0.1) is the address c2s and s2s listen on,
+# and s2s connects from; the router stays on 127.0.0.1.  With T_NS and
+# T_RUNAS (see t_spawn) it runs in a namespace as another user.
 start_jabberd2() {
 	_jd=$1
 	_dom=$2
@@ -485,7 +557,8 @@ start_jabberd2() {
 	for _c in $_comps; do
 		t__fill "$TI/conf/jabberd2/$_c.xml.in" "$_jd/$_c.xml" \
 		    DIR="$_jd" DOMAIN="$_dom" LIBDIR="$_lib" SECRET="$_sec" \
-		    ROUTER_PORT="$_rp" C2S_PORT="$_c2s" S2S_PORT="$_s2s"
+		    ROUTER_PORT="$_rp" C2S_PORT="$_c2s" S2S_PORT="$_s2s" \
+		    LISTEN_IP="${JABBERD2_IP:-127.0.0.1}"
 	done
 	# shellcheck disable=SC2086 # one argument per user:password pair.
 	"$T_PY" - "$_jd/jabberd2.db" "$TI/conf/jabberd2/schema.sql" "$_dom" \
@@ -505,6 +578,7 @@ for pair in users:
                'VALUES (?, ?)', ("%s@%s" % (user, domain), int(time.time())))
 db.commit()
 EOF
+	t__own "$_jd"
 	t_spawn "$_jd" jabberd2-router /usr/sbin/jabberd2-router \
 	    -c "$_jd/router.xml"
 	wait_port "$_rp" 15 "$T_PID"
@@ -520,9 +594,10 @@ EOF
 		    -c "$_jd/s2s.xml"
 		wait_port "$_s2s" 15 "$T_PID"
 	fi
-	_msg="jabberd2 $_dom: c2s 127.0.0.1:$_c2s"
-	[ -z "$_s2s" ] || _msg="$_msg, s2s 127.0.0.1:$_s2s"
-	t_log "$_msg, router 127.0.0.1:$_rp"
+	_msg="jabberd2 $_dom: c2s ${JABBERD2_IP:-127.0.0.1}:$_c2s"
+	[ -z "$_s2s" ] || _msg="$_msg, s2s ${JABBERD2_IP:-127.0.0.1}:$_s2s"
+	_msg="$_msg, router 127.0.0.1:$_rp${T_NS:+ in $T_NS}"
+	t_log "$_msg${T_RUNAS:+ as $T_RUNAS}"
 }
 
 # start_prosody_backend DIR DOMAIN C2S_PORT [S2S_PORT]: a prosody run
@@ -531,8 +606,12 @@ EOF
 # DIR/prosody.log, pid DIR/prosody.pid, the users of $XMPP_USERS.  TLS
 # is off unless PROSODY_TLS_CERT and PROSODY_TLS_KEY name a certificate
 # chain and key for DOMAIN: STARTTLS is then offered (still not required),
-# and PROSODY_DIRECT_TLS_PORT may add a direct TLS (XEP-0368) c2s port.
-# Returns when c2s (and s2s) accept connections.
+# and PROSODY_DIRECT_TLS_PORT may add a direct TLS (XEP-0368) c2s port;
+# PROSODY_TLS_CAFILE is then the CA that s2s peers are checked against.
+# PROSODY_INTERFACES (default "127.0.0.1") is the body of prosody's
+# interfaces list, such as '"*"; "::"'.  With T_NS and T_RUNAS (see
+# t_spawn) it runs in a namespace as another user.  Returns when c2s
+# (and s2s) accept connections.
 start_prosody_backend() {
 	_pd=$1
 	_dom=$2
@@ -549,8 +628,16 @@ start_prosody_backend() {
 			t_fail "PROSODY_TLS_CERT and _KEY must name files"
 		fi
 		_tlsmod='"tls";'
-		_tlscfg="ssl = { certificate = \"$PROSODY_TLS_CERT\";"
-		_tlscfg="$_tlscfg key = \"$PROSODY_TLS_KEY\"; }"
+		# A copy the server's user can read.
+		cp "$PROSODY_TLS_CERT" "$_pd/tls.pem"
+		cp "$PROSODY_TLS_KEY" "$_pd/tls.key"
+		_tlscfg="ssl = { certificate = \"$_pd/tls.pem\";"
+		_tlscfg="$_tlscfg key = \"$_pd/tls.key\";"
+		if [ -n "${PROSODY_TLS_CAFILE:-}" ]; then
+			cp "$PROSODY_TLS_CAFILE" "$_pd/tls-ca.pem"
+			_tlscfg="$_tlscfg cafile = \"$_pd/tls-ca.pem\";"
+		fi
+		_tlscfg="$_tlscfg }"
 		_dtls=${PROSODY_DIRECT_TLS_PORT:-}
 	elif [ -n "${PROSODY_DIRECT_TLS_PORT:-}" ]; then
 		t_fail "PROSODY_DIRECT_TLS_PORT needs PROSODY_TLS_CERT"
@@ -558,7 +645,8 @@ start_prosody_backend() {
 	t__fill "$TI/conf/prosody/prosody.cfg.lua.in" "$_pd/prosody.cfg.lua" \
 	    DIR="$_pd" DOMAIN="$_dom" C2S_PORT="$_c2s" S2S_PORT="$_s2s" \
 	    C2S_DIRECT_TLS_PORT="$_dtls" TLS_MODULE="$_tlsmod" \
-	    TLS_CONFIG="$_tlscfg"
+	    TLS_CONFIG="$_tlscfg" \
+	    INTERFACES="${PROSODY_INTERFACES:-\"127.0.0.1\"}"
 	for _u in $XMPP_USERS; do
 		if ! prosodyctl --config "$_pd/prosody.cfg.lua" register \
 		    "${_u%%:*}" "$_dom" "${_u#*:}" \
@@ -567,15 +655,17 @@ start_prosody_backend() {
 			t_fail "prosodyctl register ${_u%%:*}@$_dom failed"
 		fi
 	done
+	t__own "$_pd"
 	t_spawn "$_pd" prosody prosody --config "$_pd/prosody.cfg.lua" -F
 	wait_port "$_c2s" 15 "$T_PID"
 	[ -z "$_s2s" ] || wait_port "$_s2s" 15 "$T_PID"
 	[ -z "$_dtls" ] || wait_port "$_dtls" 15 "$T_PID"
-	_msg="prosody $_dom: c2s 127.0.0.1:$_c2s"
-	[ -z "$_s2s" ] || _msg="$_msg, s2s 127.0.0.1:$_s2s"
-	[ -z "$_dtls" ] || _msg="$_msg, direct TLS 127.0.0.1:$_dtls"
+	_msg="prosody $_dom: c2s port $_c2s"
+	[ -z "$_s2s" ] || _msg="$_msg, s2s port $_s2s"
+	[ -z "$_dtls" ] || _msg="$_msg, direct TLS port $_dtls"
 	[ -z "$_tlsmod" ] || _msg="$_msg, TLS on"
-	t_log "$_msg"
+	_msg="$_msg; interfaces ${PROSODY_INTERFACES:-127.0.0.1}${T_NS:+ in $T_NS}"
+	t_log "$_msg${T_RUNAS:+ as $T_RUNAS}"
 }
 
 # json_get FILE KEY: print one value of a JSON object in FILE; KEY may
