@@ -9,6 +9,11 @@ bare JID, B checks that every body arrives intact and in order and sends
 one reply, then A and B play --pings rounds of ping-pong to time a message
 round trip.  One JSON object goes to stdout, pass or fail.
 
+Federation: with --b-port (and --b-host, --b-domain, --b-mode) B logs in
+to another server, so every message crosses server-to-server links: A's
+server to B's for the messages and pings, B's to A's for the reply and
+pongs.  The JSON then also names B's server and domain.
+
 TLS (the default, --require-tls): STARTTLS, or TLS from the first byte
 with --direct-tls.  Before any credentials are sent, chat.py itself checks
 that the stream is TLS and that the server certificate verified against
@@ -68,14 +73,18 @@ class Failure(Exception):
 
 
 class Client(slixmpp.ClientXMPP):
-    """One logged-in user; records TLS facts and incoming messages."""
+    """One logged-in user; records TLS facts and incoming messages.
 
-    def __init__(self, jid, password, args):
-        plaintext = args.plaintext
+    side: the server this user logs in to (host, port, domain, plaintext,
+    direct_tls)."""
+
+    def __init__(self, jid, password, args, side):
+        plaintext = side.plaintext
         super().__init__(jid, password, plugin_config={
             "feature_mechanisms": {"unencrypted_plain": plaintext},
         })
         self.args = args
+        self.side = side
         self.whitespace_keepalive = False
         self.failure = None
         self.errors = []
@@ -132,9 +141,9 @@ class Client(slixmpp.ClientXMPP):
         if obj.context.verify_mode != ssl.CERT_REQUIRED or \
                 not obj.context.check_hostname:
             return "TLS is up but the certificate was not checked"
-        if obj.server_hostname != self.args.domain or not obj.getpeercert():
+        if obj.server_hostname != self.side.domain or not obj.getpeercert():
             return "TLS is up but the certificate was not verified for %s" \
-                % self.args.domain
+                % self.side.domain
         cipher = obj.cipher()
         cert = obj.getpeercert()
         self.tls = {
@@ -167,14 +176,14 @@ class Client(slixmpp.ClientXMPP):
 
     def start(self):
         self.t_connect = time.perf_counter()
-        self.connect(address=(self.args.host, self.args.port),
-                     use_ssl=self.args.direct_tls,
-                     force_starttls=not self.args.plaintext,
-                     disable_starttls=self.args.plaintext)
+        self.connect(address=(self.side.host, self.side.port),
+                     use_ssl=self.side.direct_tls,
+                     force_starttls=not self.side.plaintext,
+                     disable_starttls=self.side.plaintext)
         # The name for SNI and for the certificate check.  connect() only
         # schedules the connection; it leaves this empty for an IP address,
         # and Python then checks no name at all.
-        self.default_domain = self.args.domain
+        self.default_domain = self.side.domain
 
     async def on_session_start(self, _event):
         self.send_presence()
@@ -202,7 +211,7 @@ class Client(slixmpp.ClientXMPP):
         self.cancel_connection_attempt()
         code = EXIT_TLS if isinstance(error, ssl.SSLError) else EXIT_LOGIN
         self.fail(code, "cannot connect to %s:%d: %s"
-                  % (self.args.host, self.args.port, error))
+                  % (self.side.host, self.side.port, error))
 
     def on_invalid_chain(self, error):
         self.fail(EXIT_TLS, "TLS handshake or certificate check failed: %s"
@@ -320,17 +329,19 @@ async def scenario(args, a, b, result):
 
 
 async def run(args):
-    result = {"ok": False, "server": "%s:%d" % (args.host, args.port),
-              "domain": args.domain,
-              "mode": "plaintext" if args.plaintext else
-              ("direct-tls" if args.direct_tls else "starttls"),
+    side_a, side_b = args.sides
+    result = {"ok": False, "server": "%s:%d" % (side_a.host, side_a.port),
+              "domain": side_a.domain, "mode": side_a.mode,
               "sent": 0, "received": 0, "in_order": False, "tls": None,
               "error": None}
+    if side_b != side_a:
+        result.update({"b_server": "%s:%d" % (side_b.host, side_b.port),
+                       "b_domain": side_b.domain, "b_mode": side_b.mode})
     users = []
-    for spec in (args.a, args.b):
+    for spec, side in ((args.a, side_a), (args.b, side_b)):
         user, _, password = spec.partition(":")
-        users.append(Client("%s@%s/chat" % (user, args.domain), password,
-                            args))
+        users.append(Client("%s@%s/chat" % (user, side.domain), password,
+                            args, side))
     a, b = users
     code = EXIT_OK
     try:
@@ -356,6 +367,18 @@ async def run(args):
     return code, result
 
 
+class Side:
+    """Where one user logs in, and how."""
+
+    def __init__(self, host, port, domain, mode):
+        self.host, self.port, self.domain, self.mode = host, port, domain, mode
+        self.plaintext = mode == "plaintext"
+        self.direct_tls = mode == "direct-tls"
+
+    def __eq__(self, other):
+        return vars(self) == vars(other)
+
+
 def parse_args(argv):
     p = argparse.ArgumentParser(
         description="Two slixmpp clients exchange messages through one "
@@ -377,6 +400,15 @@ def parse_args(argv):
                       help="no TLS at all (only for a bare backend)")
     p.add_argument("--direct-tls", action="store_true",
                    help="TLS from the first byte (XEP-0368), not STARTTLS")
+    p.add_argument("--b-host", metavar="HOST",
+                   help="B's server, if not A's (default --host)")
+    p.add_argument("--b-port", type=int, metavar="PORT",
+                   help="B's server port, if not A's: federation")
+    p.add_argument("--b-domain", metavar="DOMAIN",
+                   help="B's domain (default --domain)")
+    p.add_argument("--b-mode", choices=("plaintext", "starttls",
+                                        "direct-tls"),
+                   help="how B connects (default: as A)")
     p.add_argument("--timeout", type=float, default=30,
                    help="seconds for the whole exchange (default 30)")
     p.add_argument("--log", metavar="FILE",
@@ -385,7 +417,13 @@ def parse_args(argv):
     args = p.parse_args(argv)
     if args.plaintext and args.direct_tls:
         p.error("--plaintext and --direct-tls exclude each other")
-    if not args.plaintext and not args.cafile:
+    mode_a = "plaintext" if args.plaintext else \
+        ("direct-tls" if args.direct_tls else "starttls")
+    side_a = Side(args.host, args.port, args.domain, mode_a)
+    side_b = Side(args.b_host or args.host, args.b_port or args.port,
+                  args.b_domain or args.domain, args.b_mode or mode_a)
+    args.sides = (side_a, side_b)
+    if any(not side.plaintext for side in args.sides) and not args.cafile:
         p.error("TLS needs --cafile (or use --plaintext against a bare "
                 "backend)")
     if args.cafile and not Path(args.cafile).is_file():
