@@ -16,7 +16,9 @@
 #
 # Environment: BENCH_RUNS (5), BENCH_SECS (3, seconds per run),
 # BENCH_IDLE (9000 idle connections), BENCH_SECTIONS, BENCH_RESULTS
-# (results file; "-" for none).
+# (results file; "-" for none).  BENCH_SECTIONS=profile records
+# portcullis with perf under the handshake and bulk loads instead, into
+# build/profile/ (units in the summary: µs per handshake, s per GiB).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -236,6 +238,9 @@ connect = 127.0.0.1:$1
 cert = $CERTS/$DOMAIN.pem
 key = $CERTS/$DOMAIN.key
 sslVersionMin = TLSv1.2
+; Debian builds stunnel with TCP wrappers, checked in helper processes
+; on every connection: not part of the TLS work being compared.
+libwrap = no
 EOF
 	t_spawn "$_d" stunnel $SRV /usr/bin/stunnel4 "$_d/stunnel.conf"
 	SPID=$T_PID
@@ -460,7 +465,8 @@ idle_kb() {
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	sleep 1
+	# Long enough for portcullis to find its sessions quiet (2 s).
+	sleep 3
 	_r1=$(rss_kb "$_ip")
 	_n=$(sed -n 's/^ready //p' "$T/idle.out")
 	exec 3>&-
@@ -577,6 +583,65 @@ section_scaling() {
 	    "≥ 1.8"
 }
 
+# ---- profile (not a default section: BENCH_SECTIONS=profile) -------------
+
+# perf_top LABEL OPS_KEY SCALE LOADGEN_ARGS...: while the load runs, record
+# portcullis ($SPID) with perf for BENCH_SECS, then print its hottest
+# symbols with their cost per operation (SCALE: operations per unit).
+perf_top() {
+	_lbl=$1
+	_key=$2
+	_unit=$3
+	shift 3
+	_pd=$top/build/profile
+	mkdir -p "$_pd"
+	$LOAD "$BD/loadgen" "$@" -t $((SECS + 2)) >"$T/prof.out" &
+	_lg=$!
+	sleep 1
+	_c0=$(cpu_ticks "$SPID")
+	perf record -q -g -F 1999 -o "$_pd/$_lbl.data" -p "$SPID" \
+	    -- sleep "$SECS" >/dev/null 2>&1 || log "perf record failed"
+	_c1=$(cpu_ticks "$SPID")
+	wait "$_lg" || true
+	_ops=$(kv "$_key" "$(cat "$T/prof.out")")
+	_secs=$(kv secs "$(cat "$T/prof.out")")
+	# CPU per operation over the recorded interval (rate held steady).
+	_per=$(calc "($_c1 - $_c0) / $HZ / ($_ops / $_secs * $SECS) * $_unit")
+	perf report -i "$_pd/$_lbl.data" --stdio --no-children \
+	    --sort dso,symbol -g none --percent-limit 1.5 2>/dev/null |
+	    grep '%' | grep -v '^#' >"$_pd/$_lbl.top" || true
+	{
+		echo "profile $_lbl: $(fmt "$_per" 3) server CPU per op" \
+		    "(${_unit} = $_key scale); top symbols, share and cost:"
+		awk -v per="$_per" '{ p = $1; sub("%", "", p);
+		    $1 = ""; printf "  %6.2f%%  %10.4f  %s\n", p,
+		    p / 100 * per, $0 }' "$_pd/$_lbl.top" | head -n 25
+	} | tee -a "$_pd/summary.txt" >&2
+}
+
+profile_run() {
+	command -v perf >/dev/null 2>&1 || { log "no perf; skipped"; return 0; }
+	certs ecdsa
+	mkdir -p "$top/build/profile"
+	: >"$top/build/profile/summary.txt"
+	backend echo -x
+	_xpid=$BPID
+	pc_start "$BPORT"
+	perf_top handshake ops 1000000 hs -x -p "$PORT" -c 32 -d "$DOMAIN"
+	stop "$SPID"
+	stop "$_xpid"
+	for _dir in up down; do
+		if [ $_dir = up ]; then _m=sink; else _m=source; fi
+		backend $_m -x
+		_xpid=$BPID
+		pc_start "$BPORT"
+		perf_top "bulk-$_dir" bytes 1073741824 $_dir -x -p "$PORT" \
+		    -c 1 -d "$DOMAIN"
+		stop "$SPID"
+		stop "$_xpid"
+	done
+}
+
 # ---- main ----------------------------------------------------------------
 
 all_sections=$(sed -n 's/^section_\([a-z0-9_]*\)() {$/\1/p' "$0")
@@ -585,7 +650,10 @@ sections=${BENCH_SECTIONS:-$all_sections}
 started=$(date +%s)
 for s in $sections; do
 	log "section $s"
-	"section_$s"
+	case $s in
+	profile)	profile_run ;;
+	*)		"section_$s" ;;
+	esac
 done
 elapsed=$(($(date +%s) - started))
 
