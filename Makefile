@@ -141,8 +141,9 @@ fuzz: fuzz-build
 	@sh test/fuzz/run.sh build/fuzz $(FUZZ_SECONDS)
 
 bench:
-	@sh test/deps.sh bench
+	@sh test/deps.sh build bench
 	@$(MAKE) --no-print-directory B=build/release CFLAGS="-O3 -g" all
+	@$(MAKE) --no-print-directory -f test/bench/bench.mk B=build/release
 	@sh test/bench/run.sh build/release
 
 clean:

@@ -1,6 +1,8 @@
 /*
  * buf.c: the byte buffer of buf.h.
  */
+#include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,11 @@ buf_reserve(struct buf *b, size_t n)
 	size_t len = buf_len(b), cap;
 	char *d;
 
+	if (b->borrowed) {
+		/* Adding to a view: own the unread bytes first. */
+		if (buf_unborrow(b) != 0)
+			return NULL;
+	}
 	if (b->cap - b->tail >= n)
 		return b->data + b->tail;
 	/* Slide the unread bytes down when that makes enough room. */
@@ -93,7 +100,33 @@ buf_take(struct buf *b, void *dst, size_t n)
 void
 buf_free(struct buf *b)
 {
-	free(b->data);
+	if (!b->borrowed)
+		free(b->data);
 	b->data = NULL;
 	b->head = b->tail = b->cap = 0;
+	b->borrowed = 0;
+}
+
+void
+buf_borrow(struct buf *b, const char *p, size_t n)
+{
+	assert(buf_len(b) == 0);
+	buf_free(b);
+	b->data = (char *)(uintptr_t)p;
+	b->tail = n;
+	b->borrowed = 1;
+}
+
+int
+buf_unborrow(struct buf *b)
+{
+	const char *p = b->data + b->head;
+	size_t len = buf_len(b);
+
+	if (!b->borrowed)
+		return 0;
+	b->data = NULL;
+	b->head = b->tail = b->cap = 0;
+	b->borrowed = 0;
+	return buf_append(b, p, len);
 }

@@ -4,7 +4,9 @@
  * Consuming advances the head and never moves or frees bytes, so pointers
  * into the buffer stay valid until the next buf_reserve() or buf_trim().
  * buf_trim() gives an emptied buffer's memory back, so an idle connection
- * holds no buffer.
+ * holds no buffer.  A buffer may also borrow the bytes of a read for as
+ * long as the read is being handled (buf_borrow()), which saves copying
+ * what is consumed right away.
  */
 #ifndef PROXY_BUF_H
 #define PROXY_BUF_H
@@ -15,7 +17,8 @@ struct buf {
 	char		*data;
 	size_t		 head;		/* first unread byte */
 	size_t		 tail;		/* one past the last byte */
-	size_t		 cap;
+	size_t		 cap;		/* 0 while borrowed */
+	int		 borrowed;	/* data is someone else's memory */
 };
 
 static inline size_t
@@ -53,5 +56,19 @@ void	 buf_trim(struct buf *b);
 size_t	 buf_take(struct buf *b, void *dst, size_t n);
 
 void	 buf_free(struct buf *b);
+
+/*
+ * Make an empty buffer a view of n bytes at p, which stay valid and
+ * unchanged until buf_unborrow(); no copy.  Consuming works as usual; any
+ * call that adds bytes first copies the unread ones to memory of its own.
+ */
+void	 buf_borrow(struct buf *b, const char *p, size_t n);
+
+/*
+ * End the view: unread bytes are copied to memory of the buffer's own.
+ * Returns 0, or -1 when out of memory (the buffer is then empty).  A
+ * no-op on a buffer that is not borrowed.
+ */
+int	 buf_unborrow(struct buf *b);
 
 #endif /* PROXY_BUF_H */

@@ -157,12 +157,20 @@ on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
 	case LEG_PLAIN:
 		if (s->closing)
 			break;
-		if (buf_append(&l->in, b->base, n) != 0) {
+		/*
+		 * Most reads are relayed whole at once: let leg.in view the
+		 * loop's buffer, and copy only what is left over.
+		 */
+		if (buf_len(&l->in) == 0)
+			buf_borrow(&l->in, b->base, n);
+		else if (buf_append(&l->in, b->base, n) != 0) {
 			session_abort(s, "enomem");
 			break;
 		}
 		l->bytes_in += n;
 		l->ops->input(l, buf_ptr(&l->in) + buf_len(&l->in) - n, n);
+		if (buf_unborrow(&l->in) != 0)
+			session_abort(s, "enomem");
 		break;
 	case LEG_STARTTLS:
 		leg_starttls_residual(l, b->base, n);
@@ -172,11 +180,7 @@ on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *b)
 	case LEG_SHUTDOWN:
 		if (l->tls == NULL)
 			break;		/* a plaintext leg draining: discard */
-		if (buf_append(&l->cipher_in, b->base, n) != 0) {
-			session_abort(s, "enomem");
-			break;
-		}
-		tls_input(l);
+		tls_input_read(l, b->base, n);
 		break;
 	case LEG_NONE:
 	case LEG_CONNECTING:
@@ -410,6 +414,17 @@ static void
 on_handle_closed(uv_handle_t *h)
 {
 	session_handle_closed(h->data);
+}
+
+void
+leg_idle(struct leg *l)
+{
+	if (l->s->closing || l->state == LEG_CLOSED)
+		return;
+	if (l->xs != NULL)
+		xs_idle(l->xs);
+	buf_trim(&l->in);
+	buf_trim(&l->cipher_in);
 }
 
 void

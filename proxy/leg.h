@@ -74,6 +74,12 @@ void	leg_begin_close(struct leg *l);
 /* Close the leg's handle now. */
 void	leg_close_handle(struct leg *l);
 
+/*
+ * The session has been quiet: give back the parser's context and empty
+ * buffers; they are made again when bytes arrive.
+ */
+void	leg_idle(struct leg *l);
+
 /* Free what the leg holds; after every close callback. */
 void	leg_free(struct leg *l);
 

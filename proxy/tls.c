@@ -1,6 +1,7 @@
 /*
  * tls.c: GnuTLS over libuv: transport functions, handshakes, records.
  */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -14,16 +15,37 @@
 
 #define TLS_RECORD	16384
 
+/* Ciphertext of the current read that GnuTLS has not pulled yet. */
+static size_t
+pull_pending(const struct leg *l)
+{
+	const struct worker *w = l->s->w;
+
+	return w->pull_leg == l ? w->pull_len : 0;
+}
+
+/*
+ * Older bytes first: what an earlier read left in cipher_in, then the
+ * read being handled, taken from the loop's buffer without a copy.
+ */
 static ssize_t
 tls_pull(gnutls_transport_ptr_t p, void *dst, size_t len)
 {
 	struct leg *l = p;
+	struct worker *w = l->s->w;
 
-	if (buf_len(&l->cipher_in) == 0) {
+	if (buf_len(&l->cipher_in) > 0)
+		return (ssize_t)buf_take(&l->cipher_in, dst, len);
+	if (pull_pending(l) == 0) {
 		gnutls_transport_set_errno(l->tls, EAGAIN);
 		return -1;
 	}
-	return (ssize_t)buf_take(&l->cipher_in, dst, len);
+	if (len > w->pull_len)
+		len = w->pull_len;
+	memcpy(dst, w->pull, len);
+	w->pull += len;
+	w->pull_len -= len;
+	return (ssize_t)len;
 }
 
 /* Only reports what is buffered; waiting is the session timer's job. */
@@ -33,7 +55,7 @@ tls_pull_timeout(gnutls_transport_ptr_t p, unsigned ms)
 	struct leg *l = p;
 
 	(void)ms;
-	return buf_len(&l->cipher_in) > 0 ? 1 : 0;
+	return buf_len(&l->cipher_in) > 0 || pull_pending(l) > 0 ? 1 : 0;
 }
 
 static ssize_t
@@ -242,9 +264,13 @@ tls_input(struct leg *l)
 		char *p;
 
 		if (l->state == LEG_SHUTDOWN || s->closing) {
-			/* Closing: read on only to find close_notify. */
-			rc = gnutls_record_recv(l->tls, s->w->readbuf,
-			    sizeof(s->w->readbuf));
+			char junk[TLS_RECORD];
+
+			/*
+			 * Closing: read on only to find close_notify.  Not
+			 * into readbuf: its ciphertext may not be pulled yet.
+			 */
+			rc = gnutls_record_recv(l->tls, junk, sizeof(junk));
 			if (rc > 0)
 				continue;
 			if (rc == 0) {
@@ -295,6 +321,24 @@ tls_input(struct leg *l)
 		leg_close_handle(l);
 		return;
 	}
+}
+
+void
+tls_input_read(struct leg *l, const char *p, size_t n)
+{
+	struct worker *w = l->s->w;
+
+	assert(w->pull_leg == NULL);
+	w->pull_leg = l;
+	w->pull = p;
+	w->pull_len = n;
+	tls_input(l);
+	w->pull_leg = NULL;
+	if (w->pull_len > 0 && l->state != LEG_CLOSED &&
+	    buf_append(&l->cipher_in, w->pull, w->pull_len) != 0)
+		session_abort(l->s, "enomem");
+	w->pull_len = 0;
+	buf_trim(&l->cipher_in);
 }
 
 int

@@ -26,6 +26,13 @@ int	tls_server_start(struct leg *l, const char *alpn);
 /* Drive the handshake or read records from what l->cipher_in holds. */
 void	tls_input(struct leg *l);
 
+/*
+ * The same for n bytes just read into the loop's buffer at p: GnuTLS
+ * pulls them from there, and only what it leaves (a paused leg) is
+ * copied to l->cipher_in, whose memory is given back once it is empty.
+ */
+void	tls_input_read(struct leg *l, const char *p, size_t n);
+
 /* Encrypt and queue n bytes; 0, or -1 after closing the session. */
 int	tls_send(struct leg *l, const void *p, size_t n);
 

@@ -1,21 +1,30 @@
 /*
  * worker.c: worker threads, their loops and their listening sockets.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "leg.h"
 #include "log.h"
 #include "session.h"
 #include "worker.h"
 
 #define LISTEN_BACKLOG	511
+/*
+ * A session with no byte either way for this long gives back its parser
+ * contexts and empty buffers (leg_idle()); the sweep runs as often.
+ */
+#define QUIET_MS	1000
+#define SWEEP_TRIM	16		/* sessions quieted in one sweep */
 
 static void
 on_connection(uv_stream_t *server, int status)
@@ -99,7 +108,53 @@ on_async(uv_async_t *a)
 			next = s->next;
 			session_shutdown(s);
 		}
+		uv_close((uv_handle_t *)&w->sweep, NULL);
 		uv_close((uv_handle_t *)&w->async, NULL);
+	}
+}
+
+/*
+ * Idle connections should cost little memory: each quiet session drops
+ * its libxml2 contexts and buffers, which come back with the next byte.
+ * One pass a second over the sessions is cheap next to their traffic.
+ */
+static void
+on_sweep(uv_timer_t *t)
+{
+	struct worker *w = t->data;
+	uint64_t now = uv_now(&w->loop);
+	unsigned quieted = 0;
+
+	/*
+	 * Only sessions that went quiet since the last sweep: the others
+	 * were idled then, and any byte since would have moved t_last.
+	 */
+	for (struct session *s = w->sessions; s != NULL; s = s->next)
+		if (!s->closing && s->t_last + QUIET_MS <= now &&
+		    s->t_last + QUIET_MS > w->swept) {
+			leg_idle(&s->remote);
+			leg_idle(&s->legacy);
+			quieted++;
+		}
+	w->swept = now;
+	/*
+	 * Freed blocks amid the heap stay resident until trimmed: hand
+	 * whole free pages back when a good number of sessions went quiet.
+	 */
+	if (quieted >= SWEEP_TRIM)
+		malloc_trim(0);
+}
+
+/* Each connection takes descriptors: allow as many as the hard limit. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			log_warn("setrlimit RLIMIT_NOFILE");
 	}
 }
 
@@ -107,6 +162,9 @@ int
 worker_init(struct worker *w, unsigned idx, const struct pol *p)
 {
 	int rc;
+
+	if (idx == 0)
+		raise_nofile();
 
 	memset(w, 0, sizeof(*w));
 	w->idx = idx;
@@ -120,6 +178,13 @@ worker_init(struct worker *w, unsigned idx, const struct pol *p)
 		return -1;
 	}
 	w->async.data = w;
+	if ((rc = uv_timer_init(&w->loop, &w->sweep)) != 0 ||
+	    (rc = uv_timer_start(&w->sweep, on_sweep, QUIET_MS, QUIET_MS)) !=
+	    0) {
+		log_warnx("worker %u: timer: %s", idx, uv_strerror(rc));
+		return -1;
+	}
+	w->sweep.data = w;
 	w->listeners = calloc(p->nlisteners, sizeof(*w->listeners));
 	if (w->listeners == NULL) {
 		log_warnx("worker %u: out of memory", idx);

@@ -55,6 +55,17 @@ struct worker {
 	 */
 	char			 readbuf[65536];
 	int			 readbuf_busy;
+	/*
+	 * Ciphertext of the read being handled, pulled by GnuTLS straight
+	 * from readbuf (after pull_leg's cipher_in); what is left when the
+	 * read has been handled is copied to cipher_in.
+	 */
+	struct leg		*pull_leg;
+	const char		*pull;
+	size_t			 pull_len;
+	/* Frees parsers and buffers of sessions that went quiet. */
+	uv_timer_t		 sweep;
+	uint64_t		 swept;		/* uv_now() of the last sweep */
 };
 
 /*

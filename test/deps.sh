@@ -9,7 +9,8 @@ integration="gnutls-bin openssl jabberd2 prosody python3 python3-slixmpp
 libstrophe-dev nsd unbound ldnsutils bind9-dnsutils iproute2 iptables procps
 psmisc"
 fuzz="clang libclang-rt-14-dev"
-bench="hitch stunnel4 prosody gnutls-bin valgrind"
+bench="hitch stunnel4 prosody gnutls-bin python3 procps util-linux
+linux-perf valgrind"
 
 want=""
 for group in "$@"; do
