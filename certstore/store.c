@@ -35,7 +35,7 @@ diag_set(struct cs_diag *diag, const char *file, int err, const char *what,
 }
 
 struct cs *
-cs_new(void)
+cs_new(const struct cs_opts *opts)
 {
 	struct cs *cs = calloc(1, sizeof(*cs));
 
@@ -96,7 +96,7 @@ readable(const char *path, struct cs_diag *diag)
 
 int
 cs_add(struct cs *cs, const char *domain, const char *chain,
-    const char *key, const char *ocsp, struct cs_diag *diag)
+    const char *key, const char *ocsp, time_t now, struct cs_diag *diag)
 {
 	struct cs_domain *d;
 	int rc, idx;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "conf.h"
 #include "log.h"
@@ -29,7 +30,7 @@ load_certs(struct conf *c, char *err, size_t errlen)
 {
 	const struct pol *p = c->pol;
 
-	if ((c->cs = cs_new()) == NULL) {
+	if ((c->cs = cs_new(NULL)) == NULL) {
 		snprintf(err, errlen, "%s: out of memory", p->file);
 		return -1;
 	}
@@ -41,7 +42,7 @@ load_certs(struct conf *c, char *err, size_t errlen)
 			struct cs_diag diag;
 
 			if (cs_add(c->cs, d->name, pc->chain, pc->key, pc->ocsp,
-			    &diag) != 0) {
+			    time(NULL), &diag) != 0) {
 				snprintf(err, errlen, "%s:%d: domain %s: %s: %s",
 				    p->file, pc->line, d->name, diag.file,
 				    diag.msg);
