@@ -10,20 +10,22 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 T=$(mktemp -d /tmp/portcullis-examples.XXXXXX)
 trap 'rm -rf "$T"' EXIT INT TERM
 
-cat >"$T/template" <<'TPL'
-cn = "portcullis example"
-dns_name = "example.org"
-expiration_days = 2
-signing_key
-encryption_key
-tls_www_server
-TPL
-
 fail=0
 for f in "$top"/examples/*.conf; do
 	name=$(basename "$f")
 	mkdir -p "$T/etc"
 	sed "s|/etc/portcullis/|$T/etc/|g" "$f" >"$T/$name"
+	# One certificate names every domain of the file and every name
+	# below it: portcullis refuses a domain no certificate names.
+	{
+		echo 'cn = "portcullis example"'
+		grep -oE '^ *name *= *"[^"]*"' "$T/$name" |
+		    sed -E 's/.*"([^"]*)"/dns_name = "\1"\ndns_name = "*.\1"/'
+		echo 'expiration_days = 60'
+		echo 'signing_key'
+		echo 'encryption_key'
+		echo 'tls_www_server'
+	} >"$T/template"
 	# Pair each certificate with the key that follows it.
 	grep -oE '(certificate|key) *= *"[^"]*"' "$T/$name" |
 	    sed -E 's/^(certificate|key) *= *"([^"]*)"/\1 \2/' |

@@ -13,7 +13,8 @@ gateway_conf "$T/good.conf" example.org "$T/ca" 127.0.0.1:1 5999
 "$PORTCULLIS" -n -f "$T/good.conf" >"$T/n.out" 2>&1 ||
     t_fail "-n refused a good file: $(cat "$T/n.out")"
 grep -q "configuration OK" "$T/n.out" || t_fail "-n printed no verdict"
-grep -q "policy c2s: TLS 1.2-1.3, forward secrecy required" "$T/n.out" ||
+grep -A1 "^rule c2s (built in)" "$T/n.out" |
+    grep -q "enforce, TLS 1.2-1.3, forward secrecy required" ||
     t_fail "-n did not print the effective c2s policy"
 
 # Each mistake: exit 1 and file:line of the mistake.
