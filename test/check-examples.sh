@@ -3,6 +3,7 @@
 # Certificate paths in the examples point at /etc/portcullis/; each file is
 # checked in a scratch directory with those paths moved there and a
 # throwaway key and self-signed certificate made for each pair it names.
+# EXAMPLES_VERBOSE=1 shows what -n printed for each file.
 set -eu
 
 daemon=$1
@@ -43,8 +44,19 @@ for f in "$top"/examples/*.conf; do
 			;;
 		esac
 	    done
+	# Other files named under /etc/portcullis/ (ca-files) get a copy of
+	# one certificate made above, so they are valid PEM anchors.
+	first=$(grep -oE 'certificate *= *"[^"]*"' "$T/$name" | head -1 |
+	    sed -E 's/.*"([^"]*)"/\1/')
+	grep -oE "\"$T/etc/[^\"]*\.pem\"" "$T/$name" | tr -d '"' |
+	    while read -r path; do
+		[ -f "$path" ] || cp "$first" "$path"
+	    done
 	if out=$("$daemon" -n -f "$T/$name" 2>&1); then
 		echo "examples: ok $name"
+		if [ "${EXAMPLES_VERBOSE:-0}" = 1 ]; then
+			printf '%s\n' "$out" | sed "s|$T/|/etc/portcullis/|g"
+		fi
 	else
 		echo "examples: FAIL $name: $out" >&2
 		fail=1
