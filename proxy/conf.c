@@ -299,7 +299,7 @@ log_rule(const struct pol_rule *r)
 		log_warnx("policy %s: forward secrecy only preferred", label);
 	if (r->action == POL_REPORT)
 		log_warnx("policy %s: report only: below-policy peers are"
-		    " let in and logged as policy.would_have_rejected", label);
+		    " let in, and reported", label);
 	if (r->priority_set)
 		log_warnx("policy %s: priority string set verbatim; the"
 		    " version and forward-secrecy settings do not apply",

@@ -10,6 +10,7 @@
 #include "leg.h"
 #include "log.h"
 #include "tls.h"
+#include "tlspolicy.h"
 #include "worker.h"
 
 #define TLS_RECORD	16384
@@ -141,7 +142,7 @@ on_hello_hook(gnutls_session_t tls, unsigned htype, unsigned when,
 	    d == first_domain(s))
 		return 0;
 	return gnutls_priority_set(tls, conf_priority(s->conf,
-	    pol_rule(p, s->dir, d->name), 0));
+	    tlspolicy_rule_for(s, d), 0));
 }
 
 /*
@@ -163,23 +164,25 @@ on_client_hello(gnutls_session_t tls)
 	if (s->sni[0] != '\0')
 		d = pol_domain(p, s->sni);
 	if (d == NULL)
-		d = s->domain;
-	if (d == NULL && s->li->domain[0] != '\0')
-		d = pol_domain(p, s->li->domain);
-	if (d == NULL)
-		d = &p->domains[0];
-	if (s->domain == NULL)
-		s->domain = d;
-	if (s->sni[0] != '\0' && pol_domain(p, s->sni) != d) {
+		d = first_domain(s);
+	/*
+	 * SNI naming no served domain, or another one than the stream's
+	 * to: the certificate follows SNI where it can, and it is logged.
+	 */
+	if (s->sni[0] != '\0' && (pol_domain(p, s->sni) != d ||
+	    (s->domain != NULL && s->domain != d))) {
 		struct ev e;
 
 		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
 		    "tls.sni_mismatch");
 		ev_str(&e, "peer", s->peer);
 		ev_str(&e, "sni", s->sni);
+		if (s->domain != NULL)
+			ev_str(&e, "to", s->domain->name);
 		ev_str(&e, "domain", d->name);
 		ev_end(&e);
 	}
+	s->domain = d;
 	if ((creds = cs_credentials(s->conf->cs, d->name)) == NULL)
 		return GNUTLS_E_CERTIFICATE_ERROR;
 	return gnutls_credentials_set(tls, GNUTLS_CRD_CERTIFICATE, creds);
@@ -203,7 +206,7 @@ tls_server_start(struct leg *l, const char *alpn)
 	gnutls_session_set_ptr(tls, l);
 	d = first_domain(s);
 	rc = gnutls_priority_set(tls, conf_priority(s->conf,
-	    pol_rule(s->conf->pol, s->dir, d->name), 0));
+	    tlspolicy_rule_for(s, d), 0));
 	if (rc < 0)
 		goto fail;
 	/*

@@ -16,10 +16,22 @@
 #include "tlspolicy.h"
 
 const struct pol_rule *
+tlspolicy_rule_for(const struct session *s, const struct pol_domain *d)
+{
+	/*
+	 * c2s rules follow the served domain.  Between servers they follow
+	 * the remote one, which only the s2s code knows: until it says,
+	 * the direction's rule applies.
+	 */
+	if (s->dir != POL_C2S || d == NULL)
+		return pol_rule(s->conf->pol, s->dir, NULL);
+	return pol_rule(s->conf->pol, s->dir, d->name);
+}
+
+const struct pol_rule *
 tlspolicy_rule(const struct session *s)
 {
-	return pol_rule(s->conf->pol, s->dir,
-	    s->domain != NULL ? s->domain->name : NULL);
+	return tlspolicy_rule_for(s, s->domain);
 }
 
 static int

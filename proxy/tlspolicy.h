@@ -14,8 +14,16 @@
 
 #include "session.h"
 
-/* The rule for an inbound session: its direction and served domain. */
+/*
+ * The rule for an inbound session: for c2s its served domain's, else its
+ * direction's (s2s rules match the remote server, which the s2s code
+ * passes to pol_rule() itself).
+ */
 const struct pol_rule *tlspolicy_rule(const struct session *s);
+
+/* The same for s as if it served d. */
+const struct pol_rule *tlspolicy_rule_for(const struct session *s,
+	    const struct pol_domain *d);
 
 /*
  * Compare l's negotiated version, key exchange, cipher, MAC and group

@@ -55,7 +55,8 @@ for f in "$top"/examples/*.conf; do
 	if out=$("$daemon" -n -f "$T/$name" 2>&1); then
 		echo "examples: ok $name"
 		if [ "${EXAMPLES_VERBOSE:-0}" = 1 ]; then
-			printf '%s\n' "$out" | sed "s|$T/|/etc/portcullis/|g"
+			printf '%s\n' "$out" |
+			    sed "s|$T/etc/|/etc/portcullis/|g; s|$T/|/etc/portcullis/|g"
 		fi
 	else
 		echo "examples: FAIL $name: $out" >&2
