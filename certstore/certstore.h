@@ -81,7 +81,7 @@ struct cs_chain_info {
 	const char	*file;		/* the chain file */
 	int		 key_algo;	/* gnutls_pk_algorithm_t of the leaf */
 	unsigned	 key_bits;
-	int		 sig_algo;	/* gnutls_sign_algorithm_t of the leaf */
+	int		 sig_algo;	/* the leaf's gnutls_sign_algorithm_t */
 	int		 md5;		/* some certificate is MD5-signed */
 	time_t		 not_before;	/* the latest start in the chain */
 	time_t		 not_after;	/* the earliest end in the chain */

@@ -189,6 +189,7 @@ enumerate(gnutls_priority_t pc, struct pol_grade *g)
 		s->cipher = c;
 		s->mac = mac;
 		s->tls13 = minv == GNUTLS_TLS1_3;
+		s->min_version = (int)minv;
 		s->bits = cipher_bits(c);
 	}
 }

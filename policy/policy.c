@@ -824,7 +824,8 @@ parse_domains(struct ld *ld, const config_setting_t *l)
 				return fail(ld, g, "domain %s is already"
 				    " defined on line %d", d->name,
 				    p->domains[j].line);
-		if (parse_certs(ld, g, d) != 0 || parse_subdomains(ld, g, d) != 0)
+		if (parse_certs(ld, g, d) != 0 ||
+		    parse_subdomains(ld, g, d) != 0)
 			return ld->err;
 		if (get_string(ld, g, "c2s-backend", &be) == 1 &&
 		    parse_addr(ld, member(g, "c2s-backend"), be, 1,
@@ -1117,6 +1118,7 @@ parse_trust(struct ld *ld, const config_setting_t *g)
 		return fail(ld, g, "'trust' must be a group { ... }");
 	if (known_keys(ld, g, "trust", keys) != 0)
 		return ld->err;
+	t->line = (int)g->line;
 	get_bool(ld, g, "system", &t->system);
 	get_bool(ld, g, "cn-fallback", &t->cn_fallback);
 	get_strings(ld, g, "ca-files", &t->ca_files, &t->nca_files);

@@ -196,6 +196,7 @@ struct pol_trust {
 	size_t		 nca_files;
 	int		 cn_fallback;	/* accept a subject CN (RFC 6125
 					   6.4.4); RFC 9525 forbids it */
+	int		 line;		/* of the trust group, 0: absent */
 };
 
 struct pol {
@@ -292,10 +293,11 @@ struct pol_grade_key {
 #define POL_GRADE_MAXSUITES	64
 
 struct pol_suite {
-	const char	*name;		/* GnuTLS's, e.g. TLS_AES_128_GCM_SHA256 */
+	const char	*name;		/* GnuTLS's: TLS_AES_128_GCM_SHA256 */
 	unsigned char	 id[2];
 	int		 kx, cipher, mac; /* gnutls_*_algorithm_t */
 	int		 tls13;		/* a TLS 1.3 suite */
+	int		 min_version;	/* gnutls_protocol_t it needs */
 	unsigned	 bits;		/* cipher strength */
 };
 
