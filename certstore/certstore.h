@@ -1,33 +1,54 @@
 /*
- * certstore: our own certificates and keys, one set per served domain.
+ * certstore: certificates, ours and our peers'.
  *
- * Owns: loading each domain's chains and private keys into GnuTLS
- * credentials (ECDSA and RSA side by side; GnuTLS picks the one the
- * client can use), choosing a domain's credentials for a handshake, and
- * the only copies of private key bytes in the process.
+ * Owns: our chains and private keys per served domain (ECDSA and RSA side
+ * by side; GnuTLS picks the one the client can use) with their OCSP
+ * staples, the checks made on them when they are loaded (expiry, key
+ * size, which names they cover), the trust anchors (the system store and
+ * configured CA files), verification of a peer's chain as a server
+ * certificate, RFC 6125 / RFC 9525 identity matching (DNS-ID, SRV-ID,
+ * XmppAddr, wildcards, IDNs as A-labels, no CN unless asked), SPKI pins,
+ * and the persistent per-peer history (last key, last TLS version,
+ * STARTTLS offered) kept as one small file per peer domain.
  *
- * Never touches: sockets, DNS, policy, logging.  It reads only the files
- * it is named.
+ * Never touches: sockets, DNS, OCSP fetching, policy, logging, the clock.
+ * It reads only the files it is named and writes only below the state
+ * directory it is given.  Every function that judges validity takes the
+ * time as an argument.  What is worth telling the operator comes back as
+ * data (struct cs_note, struct cs_diag); the caller logs it.
  *
- * A struct cs is immutable once built and shared by every thread;
- * cs_ref()/cs_unref() count its users atomically.  Credentials returned
- * by cs_credentials() live as long as the struct cs they came from.
+ * Ownership: a struct cs is built by one thread (cs_new, cs_trust_*,
+ * cs_add), then immutable and shared by every thread; cs_ref()/cs_unref()
+ * count its users atomically.  Credentials, notes and chain descriptions
+ * it returns live as long as the struct cs they came from.  Certificates
+ * handed in (gnutls_datum_t chains, gnutls_x509_crt_t) stay the caller's.
  */
 #ifndef CERTSTORE_H
 #define CERTSTORE_H
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 enum cs_err {
-	CS_OK		=  0,
-	CS_E_IO		= -1,	/* a file could not be read */
-	CS_E_CERT	= -2,	/* a chain or key GnuTLS refuses */
-	CS_E_MISMATCH	= -3,	/* key does not belong to the certificate */
-	CS_E_NOMEM	= -4,
-	CS_E_DUP	= -5	/* domain added twice */
+	CS_OK		=   0,
+	CS_E_IO		=  -1,	/* a file could not be read or written */
+	CS_E_CERT	=  -2,	/* a chain or key GnuTLS refuses */
+	CS_E_MISMATCH	=  -3,	/* key does not belong to the certificate */
+	CS_E_NOMEM	=  -4,
+	CS_E_DUP	=  -5,	/* domain added twice */
+	CS_E_WEAKKEY	=  -6,	/* an RSA key below the minimum size */
+	CS_E_EXPIRED	=  -7,	/* our certificate is expired or not yet
+				   valid at the time given */
+	CS_E_OCSP	=  -8,	/* a staple that is not a valid response
+				   for its certificate, or says revoked */
+	CS_E_TRUST	=  -9,	/* a trust anchor file GnuTLS refuses */
+	CS_E_NAME	= -10,	/* not a valid domain name */
+	CS_E_NOTFOUND	= -11,	/* no history for that peer yet */
+	CS_E_FORMAT	= -12	/* a history file we cannot parse */
 };
 
 struct cs_diag {
@@ -35,20 +56,73 @@ struct cs_diag {
 	char		 msg[160];
 };
 
+/* How a store judges what it loads; cs_new() copies it. */
+struct cs_opts {
+	unsigned	 min_rsa_bits;	/* refuse our RSA keys below this */
+	unsigned	 warn_days;	/* note chains ending within this */
+	int		 cn_fallback;	/* see CS_MATCH_CN_FALLBACK */
+};
+
+/* Something the operator should hear about; the store keeps a list. */
+enum cs_note_level {
+	CS_NOTE_INFO,
+	CS_NOTE_WARNING
+};
+
+struct cs_note {
+	enum cs_note_level level;
+	char		 domain[256];	/* "" when not about one domain */
+	char		 file[256];	/* "" when not about one file */
+	char		 msg[200];
+};
+
+/* What -n and the grade need to know about one of our chains. */
+struct cs_chain_info {
+	const char	*file;		/* the chain file */
+	int		 key_algo;	/* gnutls_pk_algorithm_t of the leaf */
+	unsigned	 key_bits;
+	int		 sig_algo;	/* the leaf's gnutls_sign_algorithm_t */
+	int		 md5;		/* some certificate is MD5-signed */
+	time_t		 not_before;	/* the latest start in the chain */
+	time_t		 not_after;	/* the earliest end in the chain */
+	char		 subject[256];	/* the leaf's DN */
+	unsigned char	 spki[32];	/* SHA-256 of the leaf's SPKI */
+};
+
 struct cs;
 
-/* An empty store with one reference, or NULL when out of memory. */
-struct cs	*cs_new(void);
+/*
+ * An empty store with one reference, or NULL when out of memory.  opts
+ * may be NULL: 2048-bit RSA minimum, 30 days' warning, no CN fallback.
+ */
+struct cs	*cs_new(const struct cs_opts *opts);
+
+/*
+ * Add the system's trust anchors (GnuTLS's compiled-in store, usually
+ * /etc/ssl/certs).  Returns how many were added, or a negative CS_E_*
+ * code with *diag filled (may be NULL).
+ */
+int		 cs_trust_system(struct cs *cs, struct cs_diag *diag);
+
+/* Add every certificate of a PEM file as a trust anchor; as above. */
+int		 cs_trust_file(struct cs *cs, const char *file,
+		    struct cs_diag *diag);
 
 /*
  * Add one chain (PEM: leaf first, then intermediates) and its key for
  * domain (a lower-case A-label, copied).  Call again for the same domain
  * to add a second key type.  ocsp, if not NULL, is a DER OCSP response
- * file stapled with this chain.  Returns 0 or a negative CS_E_* code and
+ * file stapled with this chain.  At time now, an expired or not yet valid
+ * certificate in the chain is refused (CS_E_EXPIRED), so is an RSA key
+ * below the minimum (CS_E_WEAKKEY) and a staple that does not answer for
+ * this certificate or is badly signed or says revoked (CS_E_OCSP); a
+ * chain ending soon, a stale staple, or a chain the trust anchors do not
+ * verify each leave a note.  Returns 0 or a negative CS_E_* code and
  * fills *diag (may be NULL).  Not thread safe: build, then share.
  */
 int		 cs_add(struct cs *cs, const char *domain, const char *chain,
-		    const char *key, const char *ocsp, struct cs_diag *diag);
+		    const char *key, const char *ocsp, time_t now,
+		    struct cs_diag *diag);
 
 /* The credentials for domain, or NULL if it is not served. */
 gnutls_certificate_credentials_t cs_credentials(const struct cs *cs,
@@ -57,9 +131,179 @@ gnutls_certificate_credentials_t cs_credentials(const struct cs *cs,
 /* Number of chains loaded for domain (0 if not served). */
 size_t		 cs_chains(const struct cs *cs, const char *domain);
 
+/* The i-th chain of domain, or NULL. */
+const struct cs_chain_info *cs_chain(const struct cs *cs,
+		    const char *domain, size_t i);
+
+/*
+ * Is name (a lower-case A-label) an identity of some chain of domain,
+ * as a DNS-ID (wildcards included), an SRV-ID of either XMPP service, or
+ * an XmppAddr?  1 yes, 0 no.
+ */
+int		 cs_covers(const struct cs *cs, const char *domain,
+		    const char *name);
+
+/*
+ * Does the i-th chain of domain verify against the store's trust anchors
+ * as a server certificate for domain at time now?  1 yes, 0 no.
+ */
+int		 cs_chain_trusted(const struct cs *cs, const char *domain,
+		    size_t i, time_t now);
+
+/* Everything noted while the store was built, in order. */
+size_t		 cs_notes(const struct cs *cs, const struct cs_note **notes);
+
+/*
+ * Peer identity (RFC 6120 section 13.7, RFC 6125, RFC 9525).
+ *
+ * The service decides which SRV-ID counts: _xmpp-client for a client's
+ * server, _xmpp-server for a peer server.  An SRV-ID of the other service
+ * never matches.
+ */
+enum cs_service {
+	CS_XMPP_CLIENT,
+	CS_XMPP_SERVER
+};
+
+/* Which presented identifier matched. */
+enum cs_id {
+	CS_ID_NONE	= 0,
+	CS_ID_DNS	= 1,	/* dNSName, exact */
+	CS_ID_WILDCARD	= 2,	/* dNSName *.example.org, one label */
+	CS_ID_SRV	= 3,	/* SRVName _xmpp-(client|server).domain */
+	CS_ID_XMPPADDR	= 4,	/* id-on-xmppAddr holding the domain */
+	CS_ID_CN	= 5	/* subject CN, only with CN fallback */
+};
+
+/*
+ * Accept the subject CN as a DNS-ID, and only when the certificate has
+ * no DNS-ID, SRV-ID, XmppAddr or URI at all (RFC 6125 section 6.4.4).
+ * Off unless asked for: RFC 9525 drops CN-ID.
+ */
+#define CS_MATCH_CN_FALLBACK	0x1
+
+/*
+ * Match crt's identities against domain (a U-label or A-label domain,
+ * any case; compared as lower-case A-labels through libidn2) for the
+ * service svc.  Returns the enum cs_id that matched (> 0), CS_ID_NONE,
+ * or CS_E_NAME if domain is not a valid domain name.  Pure: no trust, no
+ * time.  Safe on any certificate GnuTLS managed to import.
+ */
+int		 cs_match_identity(gnutls_x509_crt_t crt, const char *domain,
+		    enum cs_service svc, unsigned flags);
+
+/* What cs_verify_peer() found out about a peer's chain. */
+struct cs_peer_result {
+	int		 pkix;		/* 1: chains to a trust anchor, every
+					   certificate in date, the purpose
+					   serverAuth or no EKU at all */
+	unsigned	 status;	/* gnutls_certificate_status_t bits
+					   when pkix is 0 */
+	char		 reason[128];	/* why not, in words; "" if pkix */
+	enum cs_id	 id;		/* how ref_domain matched, or NONE */
+	unsigned char	 spki[32];	/* SHA-256 of the leaf's SPKI */
+	char		 subject[256];	/* the leaf's DN */
+	char		 issuer[256];	/* the leaf issuer's DN */
+	time_t		 not_before, not_after;	/* the leaf's */
+	int		 key_algo;	/* gnutls_pk_algorithm_t */
+	unsigned	 key_bits;
+};
+
+/*
+ * Verify a peer's chain (DER, leaf first, as gnutls_certificate_get_peers
+ * returns it) at time now against the store's trust anchors, as a server
+ * certificate whichever side the peer was on: the purpose must be
+ * serverAuth or absent, never clientAuth (STANDARDS.md ID-8), and RSA
+ * keys below the store's minimum fail.  Then match its identities against
+ * ref_domain for svc (cs_match_identity(), with the store's CN setting).
+ * PKIX and identity are reported separately: the caller's policy decides
+ * (DANE and pins can stand in for PKIX; nothing stands in for identity).
+ * Returns 0 with *out filled, or CS_E_CERT (no certificate, or one that
+ * is not X.509 DER), CS_E_NAME (ref_domain invalid), CS_E_NOMEM.
+ */
+int		 cs_verify_peer(const struct cs *cs,
+		    const gnutls_datum_t *chain, unsigned n,
+		    const char *ref_domain, enum cs_service svc, time_t now,
+		    struct cs_peer_result *out);
+
+/*
+ * Pins: SHA-256 of a SubjectPublicKeyInfo (RFC 7469's pin-sha256), as 32
+ * raw bytes.  Written "sha256/" + base64 in files and logs.
+ */
+int		 cs_spki_sha256(gnutls_x509_crt_t crt, unsigned char out[32]);
+
+/* "sha256/BASE64" for spki into out (at least 52 bytes). */
+void		 cs_spki_format(const unsigned char spki[32], char *out,
+		    size_t outlen);
+
+/*
+ * The index of the first certificate of chain (DER, leaf first) whose
+ * SPKI is among the npins pins, or -1.  A pin may name the leaf's key or
+ * an issuer's.  Certificates that do not parse never match.
+ */
+int		 cs_pin_match(const gnutls_datum_t *chain, unsigned n,
+		    const unsigned char (*pins)[32], size_t npins);
+
+/*
+ * Peer history: what was last seen of a peer domain, so a changed key, a
+ * lower TLS version or a missing STARTTLS offer can be noticed (OBS-3).
+ * Stored as <state-dir>/peers/<A-label>, "key=value" lines, replaced
+ * atomically (temporary file, fsync, rename, fsync of the directory).
+ */
+struct cs_history {
+	char		 domain[254];	/* lower-case A-label */
+	int		 have_spki;
+	unsigned char	 spki[32];	/* the key seen last */
+	unsigned char	 prev_spki[32];	/* the one before, if it changed */
+	int		 have_prev_spki;
+	int		 tls_version;	/* gnutls_protocol_t; 0 unknown */
+	int		 starttls;	/* 1 offered, 0 not, -1 unknown */
+	time_t		 first_seen;	/* first observation */
+	time_t		 last_seen;	/* latest observation */
+	time_t		 spki_since;	/* when the current key appeared */
+};
+
+/* What an observation changed, as bits. */
+#define CS_HIST_NEW		0x1	/* nothing was known of the peer */
+#define CS_HIST_SPKI_CHANGED	0x2	/* a different key than last time */
+#define CS_HIST_VERSION_LOWER	0x4	/* a lower TLS version than last */
+#define CS_HIST_STARTTLS_LOST	0x8	/* STARTTLS offered before, not now */
+
+/* An empty history for domain (an A-label); CS_E_NAME if invalid. */
+int		 cs_history_init(struct cs_history *h, const char *domain);
+
+/*
+ * Record an observation at time now in h: spki may be NULL (no
+ * certificate seen), tls_version 0 and starttls -1 when unknown.
+ * Returns the CS_HIST_* bits describing what changed against what h
+ * held; h then holds the new facts (and the replaced key in prev_spki).
+ */
+unsigned	 cs_history_observe(struct cs_history *h,
+		    const unsigned char *spki, int tls_version, int starttls,
+		    time_t now);
+
+/*
+ * Create <dir>/peers (mode 0700) if it is missing.  Returns 0 or CS_E_IO
+ * with *diag filled.
+ */
+int		 cs_history_prepare(const char *dir, struct cs_diag *diag);
+
+/*
+ * Read the history of domain from dir into *h.  Returns 0, CS_E_NOTFOUND
+ * (h is then a fresh cs_history_init()), CS_E_NAME, CS_E_IO or
+ * CS_E_FORMAT with *diag filled (may be NULL).
+ */
+int		 cs_history_load(const char *dir, const char *domain,
+		    struct cs_history *h, struct cs_diag *diag);
+
+/* Write *h atomically under dir.  Returns 0, CS_E_NAME or CS_E_IO. */
+int		 cs_history_save(const char *dir, const struct cs_history *h,
+		    struct cs_diag *diag);
+
 struct cs	*cs_ref(struct cs *cs);
 void		 cs_unref(struct cs *cs);
 
 const char	*cs_strerror(int err);
+const char	*cs_id_name(enum cs_id id);
 
 #endif /* CERTSTORE_H */

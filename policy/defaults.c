@@ -48,14 +48,31 @@ pol_defaults(struct pol_limits *lim, struct pol_timeouts *to)
 }
 
 void
+pol__top_defaults(struct pol *p)
+{
+	p->loglevel = POL_LOG_INFO;		/* one record per milestone */
+	p->state_dir = "/var/lib/portcullis";	/* peer history (s2s) */
+	p->trust.system = 1;			/* the system CA store */
+	p->trust.cn_fallback = 0;		/* RFC 9525: no CN-ID */
+	p->min_rsa_bits = 2048;			/* bits; RFC 9325, GRADE-4 */
+	p->expiry_warning_days = 30;		/* days before a chain ends */
+	p->minimum_grade = "";			/* -n grades, never fails */
+}
+
+void
 pol__rule_default(struct pol_rule *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->name = "default";
-	r->min_version = POL_TLS12;
+	r->dir = POL_NDIR;
+	r->min_version = POL_TLS12;		/* TLS-1: 1.2 and 1.3 */
 	r->max_version = POL_TLS13;
-	r->forward_secrecy = POL_FS_REQUIRE;
+	r->forward_secrecy = POL_FS_REQUIRE;	/* TLS-3 */
 	r->action = POL_ENFORCE;
+	r->auth[0] = POL_AUTH_DANE;		/* s2s: DANE, then PKIX; */
+	r->auth[1] = POL_AUTH_PKIX;		/* no dialback-only peers */
+	r->nauth = 2;
+	r->dnssec = POL_DNSSEC_VALIDATE;	/* use it where signed */
 }
 
 /*
@@ -87,6 +104,30 @@ pol__priority(const struct pol_rule *r, char *buf, size_t len)
 	    r->forward_secrecy == POL_FS_PREFER ? ":+RSA" : "",
 	    legacy ? ":+AES-128-CBC:+AES-256-CBC" : "",
 	    legacy ? ":+SHA256:+SHA1" : "");
+}
+
+/*
+ * Report mode lets peers below the rule complete their handshake so that
+ * the gateway can say what would have been refused: TLS 1.0 and up, RSA
+ * key transport, CBC.  What the rule allows comes first in the string, so
+ * with server precedence a capable peer still gets exactly what enforcing
+ * would give it.
+ */
+void
+pol__priority_relaxed(const struct pol_rule *r, char *buf, size_t len)
+{
+	struct pol_rule wide = *r;
+
+	if (r->priority_set) {
+		snprintf(buf, len, "%s:+VERS-TLS1.2:+VERS-TLS1.1:+VERS-TLS1.0"
+		    ":+ECDHE-ECDSA:+ECDHE-RSA:+RSA:+AES-128-GCM:+AES-256-GCM"
+		    ":+AES-128-CBC:+AES-256-CBC:+AEAD:+SHA1:+SHA256",
+		    r->priority);
+		return;
+	}
+	wide.min_version = POL_TLS10;
+	wide.forward_secrecy = POL_FS_PREFER;
+	pol__priority(&wide, buf, len);
 }
 
 int

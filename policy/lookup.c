@@ -103,12 +103,28 @@ pol_unref(struct pol *p)
 	free(m);
 }
 
+int
+pol_match(const char *pattern, const char *name)
+{
+	size_t pl, nl;
+
+	if (pattern[0] != '*')
+		return strcmp(pattern, name) == 0;
+	/* "*.example.org": any name ending in ".example.org". */
+	pl = strlen(pattern + 1);
+	nl = strlen(name);
+	return nl > pl && strcmp(name + nl - pl, pattern + 1) == 0;
+}
+
 const struct pol_rule *
 pol_rule(const struct pol *p, enum pol_dir dir, const char *domain)
 {
-	(void)domain;
 	if ((unsigned)dir >= POL_NDIR)
 		return &p->rules[0];
+	if (domain != NULL)
+		for (size_t i = 0; i < p->nbydir[dir]; i++)
+			if (pol_match(p->bydir[dir][i]->match, domain))
+				return p->bydir[dir][i];
 	return &p->rules[1 + dir];
 }
 
@@ -120,6 +136,10 @@ pol_domain(const struct pol *p, const char *name)
 	for (size_t i = 0; i < p->ndomains; i++)
 		if (strcmp(p->domains[i].name, name) == 0)
 			return &p->domains[i];
+	for (size_t i = 0; i < p->ndomains; i++)
+		for (size_t j = 0; j < p->domains[i].nsubdomains; j++)
+			if (strcmp(p->domains[i].subdomains[j], name) == 0)
+				return &p->domains[i];
 	return NULL;
 }
 
@@ -170,6 +190,19 @@ pol_version_name(enum pol_version v)
 	case POL_TLS11:	return "1.1";
 	case POL_TLS12:	return "1.2";
 	case POL_TLS13:	return "1.3";
+	}
+	return "?";
+}
+
+const char *
+pol_auth_name(enum pol_auth a)
+{
+	switch (a) {
+	case POL_AUTH_DANE:	return "dane";
+	case POL_AUTH_PKIX:	return "pkix";
+	case POL_AUTH_PIN:	return "pin";
+	case POL_AUTH_DIALBACK:	return "dialback";
+	case POL_NAUTH:		break;
 	}
 	return "?";
 }

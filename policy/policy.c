@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/gnutls.h>
+
 #include "policy.h"
 #include "policy_int.h"
 
@@ -165,6 +167,63 @@ get_unsigned(struct ld *ld, const config_setting_t *g, const char *name,
 	return r;
 }
 
+static int
+get_bool(struct ld *ld, const config_setting_t *g, const char *name,
+    int *out)
+{
+	const config_setting_t *s = member(g, name);
+
+	if (s == NULL)
+		return 0;
+	if (s->type != CONFIG_TYPE_BOOL)
+		return fail(ld, s, "'%s' must be true or false", name);
+	*out = config_setting_get_bool(s);
+	return 1;
+}
+
+/*
+ * A list of strings, written ["a", "b"] or ("a", "b"); a single string
+ * is a list of one.  *out and *n get arena copies.
+ */
+static int
+get_strings(struct ld *ld, const config_setting_t *g, const char *name,
+    const char *const **out, size_t *n)
+{
+	const config_setting_t *s = member(g, name);
+	const char **v;
+	int i, len;
+
+	if (s == NULL)
+		return 0;
+	if (s->type == CONFIG_TYPE_STRING) {
+		if ((v = pol__calloc(ld->p->mem, 1, sizeof(*v))) == NULL)
+			return nomem(ld);
+		if ((v[0] = dup(ld, config_setting_get_string(s))) == NULL)
+			return ld->err;
+		*out = v;
+		*n = 1;
+		return 1;
+	}
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return fail(ld, s, "'%s' must be a list of strings", name);
+	len = config_setting_length(s);
+	if ((v = pol__calloc(ld->p->mem, (size_t)len + 1, sizeof(*v))) ==
+	    NULL)
+		return nomem(ld);
+	for (i = 0; i < len; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+
+		if (e->type != CONFIG_TYPE_STRING)
+			return fail(ld, e, "'%s' must be a list of strings",
+			    name);
+		if ((v[i] = dup(ld, config_setting_get_string(e))) == NULL)
+			return ld->err;
+	}
+	*out = v;
+	*n = (size_t)len;
+	return 1;
+}
+
 /* One word out of a fixed list; *out gets its index. */
 static int
 get_word(struct ld *ld, const config_setting_t *g, const char *name,
@@ -262,17 +321,125 @@ static const char *const version_words[] = {
 	"1.0", "1.1", "1.2", "1.3", NULL
 };
 static const char *const fs_words[] = { "require", "prefer", NULL };
+static const char *const action_words[] = { "enforce", "report", NULL };
+static const char *const auth_words[] = {
+	"dane", "pkix", "pin", "dialback", NULL
+};
+static const char *const dnssec_words[] = { "validate", "require", NULL };
+static const char *const dir_words[] = { "c2s", "s2s-in", "s2s-out", NULL };
 
 static const char *const rule_keys[] = {
-	"min-version", "max-version", "forward-secrecy", "priority", NULL
+	"min-version", "max-version", "forward-secrecy", "priority",
+	"action", "authentication", "pins", "dnssec", NULL
 };
 
-/* Apply the settings of group g on top of rule r. */
+/* Settings that only mean something between servers. */
+static const char *const s2s_keys[] = {
+	"authentication", "pins", "dnssec", NULL
+};
+
+static const config_setting_t *
+s2s_only(const config_setting_t *g)
+{
+	for (const char *const *k = s2s_keys; *k != NULL; k++)
+		if (member(g, *k) != NULL)
+			return member(g, *k);
+	return NULL;
+}
+
+static int
+parse_auth(struct ld *ld, const config_setting_t *s, struct pol_rule *r)
+{
+	int i, n, w;
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return fail(ld, s, "'authentication' must be a list such as"
+		    " [\"dane\", \"pkix\"]");
+	n = config_setting_length(s);
+	if (n == 0)
+		return fail(ld, s, "'authentication' needs at least one"
+		    " method");
+	r->nauth = 0;
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *v;
+
+		if (e->type != CONFIG_TYPE_STRING)
+			return fail(ld, e, "'authentication' must be a list"
+			    " of strings");
+		v = config_setting_get_string(e);
+		for (w = 0; auth_words[w] != NULL; w++)
+			if (strcmp(v, auth_words[w]) == 0)
+				break;
+		if (auth_words[w] == NULL)
+			return fail(ld, e, "unknown authentication method"
+			    " '%s': use dane, pkix, pin or dialback", v);
+		for (size_t j = 0; j < r->nauth; j++)
+			if (r->auth[j] == (enum pol_auth)w)
+				return fail(ld, e, "authentication method"
+				    " '%s' is listed twice", v);
+		r->auth[r->nauth++] = (enum pol_auth)w;
+	}
+	return 0;
+}
+
+/* "sha256/BASE64" of 32 bytes, as RFC 7469 writes pin-sha256. */
+static int
+parse_pins(struct ld *ld, const config_setting_t *s, struct pol_rule *r)
+{
+	unsigned char (*pins)[32];
+	int i, n;
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return fail(ld, s, "'pins' must be a list of"
+		    " \"sha256/BASE64\" strings");
+	n = config_setting_length(s);
+	if (n == 0)
+		return fail(ld, s, "'pins' is empty");
+	if ((pins = pol__calloc(ld->p->mem, (size_t)n, sizeof(*pins))) ==
+	    NULL)
+		return nomem(ld);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		gnutls_datum_t b64, raw = { NULL, 0 };
+		const char *v;
+		int ok;
+
+		if (e->type != CONFIG_TYPE_STRING)
+			return fail(ld, e, "'pins' must be a list of strings");
+		v = config_setting_get_string(e);
+		if (strncmp(v, "sha256/", 7) != 0)
+			return fail(ld, e, "pin '%.60s' does not start with"
+			    " 'sha256/'", v);
+		b64.data = (unsigned char *)(uintptr_t)(v + 7);
+		b64.size = (unsigned)strlen(v + 7);
+		ok = gnutls_base64_decode2(&b64, &raw) == 0 && raw.size == 32;
+		if (ok)
+			memcpy(pins[i], raw.data, 32);
+		gnutls_free(raw.data);
+		if (!ok)
+			return fail(ld, e, "pin '%.60s' is not the base64 of a"
+			    " SHA-256 digest (32 bytes)", v);
+		for (int j = 0; j < i; j++)
+			if (memcmp(pins[j], pins[i], 32) == 0)
+				return fail(ld, e, "pin '%.60s' is listed"
+				    " twice", v);
+	}
+	r->pins = (const unsigned char (*)[32])pins;
+	r->npins = (size_t)n;
+	return 0;
+}
+
+/*
+ * Apply the settings of group g on top of rule r.  extra_keys are the
+ * other settings g may hold; pins only where allow_pins says so.
+ */
 static int
 parse_rule(struct ld *ld, const config_setting_t *g, struct pol_rule *r,
-    const char *const *extra_keys)
+    const char *const *extra_keys, int allow_pins)
 {
-	const char *keys[16];
+	const char *keys[24];
+	const config_setting_t *s;
 	size_t n = 0;
 	int w;
 
@@ -290,18 +457,41 @@ parse_rule(struct ld *ld, const config_setting_t *g, struct pol_rule *r,
 		r->max_version = (enum pol_version)(POL_TLS10 + w);
 	if (get_word(ld, g, "forward-secrecy", fs_words, &w) == 1)
 		r->forward_secrecy = (enum pol_fs)w;
+	if (get_word(ld, g, "action", action_words, &w) == 1)
+		r->action = (enum pol_action)w;
+	if (get_word(ld, g, "dnssec", dnssec_words, &w) == 1)
+		r->dnssec = (enum pol_dnssec)w;
 	if (get_string(ld, g, "priority", &r->priority) == 1)
 		r->priority_set = 1;
 	if (ld->err != 0)
 		return ld->err;
+	if ((s = member(g, "authentication")) != NULL &&
+	    parse_auth(ld, s, r) != 0)
+		return ld->err;
+	if ((s = member(g, "pins")) != NULL) {
+		if (!allow_pins)
+			return fail(ld, s, "'pins' belong in an entry of"
+			    " 'rules' that names the peer");
+		if (parse_pins(ld, s, r) != 0)
+			return ld->err;
+	}
 	if (r->min_version > r->max_version)
 		return fail(ld, g, "min-version %s is above max-version %s",
 		    pol_version_name(r->min_version),
 		    pol_version_name(r->max_version));
+	/* A verbatim priority string belongs to the group it is in. */
+	if (member(g, "priority") == NULL &&
+	    (member(g, "min-version") != NULL ||
+	    member(g, "max-version") != NULL ||
+	    member(g, "forward-secrecy") != NULL))
+		r->priority_set = 0;
 	return 0;
 }
 
-/* Compute or check the rule's priority string with GnuTLS. */
+/*
+ * Compute or check the rule's priority string with GnuTLS, and the one
+ * its handshakes use.
+ */
 static int
 finish_rule(struct ld *ld, const config_setting_t *g, struct pol_rule *r)
 {
@@ -319,6 +509,16 @@ finish_rule(struct ld *ld, const config_setting_t *g, struct pol_rule *r)
 			    " near '%.40s'", where != NULL ? where : "");
 		return fail(ld, g, "GnuTLS rejects the computed priority"
 		    " string near '%.40s'", where != NULL ? where : "");
+	}
+	r->handshake_priority = r->priority;
+	if (r->action == POL_REPORT) {
+		pol__priority_relaxed(r, buf, sizeof(buf));
+		if (pol__priority_check(buf, &where) != 0)
+			return fail(ld, g, "GnuTLS rejects the report-mode"
+			    " priority string near '%.40s'",
+			    where != NULL ? where : "");
+		if ((r->handshake_priority = dup(ld, buf)) == NULL)
+			return ld->err;
 	}
 	return 0;
 }
@@ -515,12 +715,77 @@ parse_certs(struct ld *ld, const config_setting_t *g, struct pol_domain *d)
 	return 0;
 }
 
+/*
+ * subdomains = ( "conference", "upload" ): hosted components named
+ * relative to the domain, served with its certificates.
+ */
+static int
+parse_subdomains(struct ld *ld, const config_setting_t *g,
+    struct pol_domain *d)
+{
+	const char *const *rel;
+	const char **full;
+	size_t n;
+
+	if (get_strings(ld, g, "subdomains", &rel, &n) != 1)
+		return ld->err;
+	if ((full = pol__calloc(ld->p->mem, n + 1, sizeof(*full))) == NULL)
+		return nomem(ld);
+	for (size_t i = 0; i < n; i++) {
+		char buf[512], norm[256];
+
+		snprintf(buf, sizeof(buf), "%s.%s", rel[i], d->name);
+		if (rel[i][0] == '\0' || strchr(rel[i], '*') != NULL ||
+		    pol_domain_normalise(buf, norm, sizeof(norm)) != 0)
+			return fail(ld, member(g, "subdomains"), "subdomain"
+			    " '%.60s' of %s is not a valid name: write the"
+			    " labels before the domain, as \"conference\"",
+			    rel[i], d->name);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(full[j], norm) == 0)
+				return fail(ld, member(g, "subdomains"),
+				    "subdomain %s is listed twice", norm);
+		if ((full[i] = dup(ld, norm)) == NULL)
+			return ld->err;
+	}
+	d->subdomains = full;
+	d->nsubdomains = n;
+	return 0;
+}
+
+/* A name may belong to one served domain only. */
+static int
+check_domain_names(struct ld *ld, const config_setting_t *l)
+{
+	struct pol *p = ld->p;
+
+	for (size_t i = 0; i < p->ndomains; i++)
+		for (size_t k = 0; k < p->domains[i].nsubdomains; k++)
+			for (size_t j = 0; j < p->ndomains; j++) {
+				const struct pol_domain *o = &p->domains[j];
+				const char *sub = p->domains[i].subdomains[k];
+				int clash = strcmp(o->name, sub) == 0;
+
+				for (size_t m = 0; !clash && j != i &&
+				    m < o->nsubdomains; m++)
+					clash = strcmp(o->subdomains[m],
+					    sub) == 0;
+				if (clash)
+					return fail(ld, config_setting_get_elem(
+					    l, (unsigned)i), "%s is served"
+					    " twice: as a subdomain of %s and"
+					    " by the domain on line %d", sub,
+					    p->domains[i].name, o->line);
+			}
+	return 0;
+}
+
 static int
 parse_domains(struct ld *ld, const config_setting_t *l)
 {
 	static const char *const keys[] = {
 		"name", "certificate", "key", "ocsp", "certificates",
-		"c2s-backend", "s2s-backend", NULL
+		"c2s-backend", "s2s-backend", "subdomains", NULL
 	};
 	struct pol *p = ld->p;
 	int i, n;
@@ -559,7 +824,8 @@ parse_domains(struct ld *ld, const config_setting_t *l)
 				return fail(ld, g, "domain %s is already"
 				    " defined on line %d", d->name,
 				    p->domains[j].line);
-		if (parse_certs(ld, g, d) != 0)
+		if (parse_certs(ld, g, d) != 0 ||
+		    parse_subdomains(ld, g, d) != 0)
 			return ld->err;
 		if (get_string(ld, g, "c2s-backend", &be) == 1 &&
 		    parse_addr(ld, member(g, "c2s-backend"), be, 1,
@@ -580,9 +846,12 @@ parse_domains(struct ld *ld, const config_setting_t *l)
 	return 0;
 }
 
-/* The policy group: the default rule and one override per direction. */
+/*
+ * The policy group: the default rule and one override per direction.
+ * nlist is the length of the rules list, for which room is made here.
+ */
 static int
-parse_policy(struct ld *ld, const config_setting_t *g)
+parse_policy(struct ld *ld, const config_setting_t *g, int nlist)
 {
 	static const char *const dir_keys[] = {
 		"c2s", "s2s-in", "s2s-out", NULL
@@ -591,7 +860,8 @@ parse_policy(struct ld *ld, const config_setting_t *g)
 	struct pol_rule *def;
 	int d;
 
-	p->rules = pol__calloc(p->mem, 1 + POL_NDIR, sizeof(*p->rules));
+	p->rules = pol__calloc(p->mem, 1 + POL_NDIR + (size_t)nlist * POL_NDIR,
+	    sizeof(*p->rules));
 	if (p->rules == NULL)
 		return nomem(ld);
 	def = &p->rules[0];
@@ -600,7 +870,7 @@ parse_policy(struct ld *ld, const config_setting_t *g)
 	if (g != NULL) {
 		if (!config_setting_is_group(g))
 			return fail(ld, g, "'policy' must be a group { ... }");
-		if (parse_rule(ld, g, def, dir_keys) != 0)
+		if (parse_rule(ld, g, def, dir_keys, 0) != 0)
 			return ld->err;
 	}
 	for (d = 0; d < POL_NDIR; d++) {
@@ -609,18 +879,18 @@ parse_policy(struct ld *ld, const config_setting_t *g)
 
 		*r = *def;
 		r->name = dir_keys[d];
-		/* A verbatim priority string belongs to the group it is in. */
+		r->dir = (enum pol_dir)d;
 		if (dg != NULL) {
+			const config_setting_t *bad;
+
 			if (!config_setting_is_group(dg))
 				return fail(ld, dg, "'%s' must be a group"
 				    " { ... }", dir_keys[d]);
-			if (parse_rule(ld, dg, r, NULL) != 0)
+			if (d == POL_C2S && (bad = s2s_only(dg)) != NULL)
+				return fail(ld, bad, "'%s' applies between"
+				    " servers only, not to c2s", bad->name);
+			if (parse_rule(ld, dg, r, NULL, 0) != 0)
 				return ld->err;
-			if (member(dg, "priority") == NULL &&
-			    (member(dg, "min-version") != NULL ||
-			    member(dg, "max-version") != NULL ||
-			    member(dg, "forward-secrecy") != NULL))
-				r->priority_set = 0;
 		}
 		if (finish_rule(ld, dg != NULL ? dg : g, r) != 0)
 			return ld->err;
@@ -629,6 +899,230 @@ parse_policy(struct ld *ld, const config_setting_t *g)
 		return ld->err;
 	p->nrules = 1 + POL_NDIR;
 	return 0;
+}
+
+/* "example.org" or "*.example.org", normalised, into the arena. */
+static const char *
+parse_match(struct ld *ld, const config_setting_t *g)
+{
+	const config_setting_t *s = member(g, "match");
+	const char *v;
+	char norm[256], buf[260];
+	int wild;
+
+	if (s == NULL) {
+		fail(ld, g, "a rule without 'match'");
+		return NULL;
+	}
+	if (s->type != CONFIG_TYPE_STRING) {
+		fail(ld, s, "'match' must be a string");
+		return NULL;
+	}
+	v = config_setting_get_string(s);
+	wild = strncmp(v, "*.", 2) == 0;
+	if (pol_domain_normalise(wild ? v + 2 : v, norm, sizeof(norm)) != 0 ||
+	    strchr(wild ? v + 2 : v, '*') != NULL) {
+		fail(ld, s, "'%.80s' is neither a domain nor *.domain", v);
+		return NULL;
+	}
+	snprintf(buf, sizeof(buf), "%s%s", wild ? "*." : "", norm);
+	return dup(ld, buf);
+}
+
+/* The directions a rule names: a bit per enum pol_dir. */
+static int
+parse_dirs(struct ld *ld, const config_setting_t *g, unsigned *mask)
+{
+	const config_setting_t *s = member(g, "direction");
+	int i, n, w;
+
+	*mask = 0;
+	if (s == NULL) {
+		*mask = (1u << POL_NDIR) - 1;
+		return 0;
+	}
+	if (s->type == CONFIG_TYPE_STRING) {
+		if (get_word(ld, g, "direction", dir_words, &w) != 1)
+			return ld->err;
+		*mask = 1u << w;
+		return 0;
+	}
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return fail(ld, s, "'direction' must be c2s, s2s-in, s2s-out"
+		    " or a list of them");
+	n = config_setting_length(s);
+	if (n == 0)
+		return fail(ld, s, "'direction' is empty");
+	for (i = 0; i < n; i++) {
+		const config_setting_t *e = config_setting_get_elem(s, i);
+		const char *v = e->type == CONFIG_TYPE_STRING ?
+		    config_setting_get_string(e) : "";
+
+		for (w = 0; dir_words[w] != NULL; w++)
+			if (strcmp(v, dir_words[w]) == 0)
+				break;
+		if (dir_words[w] == NULL)
+			return fail(ld, e, "'direction' must be c2s, s2s-in"
+			    " or s2s-out");
+		if (*mask & (1u << w))
+			return fail(ld, e, "direction %s is listed twice", v);
+		*mask |= 1u << w;
+	}
+	return 0;
+}
+
+/*
+ * The rules list: one entry per peer or served domain pattern, each
+ * applying to the directions it names.  Every (entry, direction) becomes
+ * one effective rule: the direction's rule with the entry's settings.
+ */
+static int
+parse_rules(struct ld *ld, const config_setting_t *l)
+{
+	static const char *const extra[] = { "match", "direction", NULL };
+	struct pol *p = ld->p;
+	size_t first = p->nrules;
+	int i, n;
+
+	if (l == NULL)
+		return 0;
+	n = config_setting_length(l);
+	for (i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(l, i);
+		const config_setting_t *bad;
+		const char *match;
+		unsigned mask;
+
+		if (!config_setting_is_group(g))
+			return fail(ld, g, "each rule must be a group");
+		if ((match = parse_match(ld, g)) == NULL ||
+		    parse_dirs(ld, g, &mask) != 0)
+			return ld->err;
+		if (mask == (1u << POL_C2S) && (bad = s2s_only(g)) != NULL)
+			return fail(ld, bad, "'%s' applies between servers"
+			    " only, and this rule is for c2s", bad->name);
+		for (int d = 0; d < POL_NDIR; d++) {
+			struct pol_rule *r;
+
+			if (!(mask & (1u << d)))
+				continue;
+			for (size_t j = first; j < p->nrules; j++)
+				if (p->rules[j].dir == (enum pol_dir)d &&
+				    strcmp(p->rules[j].match, match) == 0)
+					return fail(ld, g, "a rule for %s (%s)"
+					    " is already defined on line %d",
+					    match, dir_words[d],
+					    p->rules[j].line);
+			r = &p->rules[p->nrules];
+			*r = p->rules[1 + d];
+			r->name = match;
+			r->match = match;
+			r->dir = (enum pol_dir)d;
+			if (parse_rule(ld, g, r, extra, 1) != 0)
+				return ld->err;
+			if (r->npins > 0 && d != POL_C2S) {
+				size_t k;
+
+				for (k = 0; k < r->nauth; k++)
+					if (r->auth[k] == POL_AUTH_PIN)
+						break;
+				if (k == r->nauth)
+					return fail(ld, member(g, "pins"),
+					    "pins are set but 'pin' is not"
+					    " among the authentication"
+					    " methods");
+			}
+			if (finish_rule(ld, g, r) != 0)
+				return ld->err;
+			p->nrules++;
+		}
+	}
+	return 0;
+}
+
+/* Exact matches first, then wildcards, longer suffixes first. */
+static int
+specificity(const void *a, const void *b)
+{
+	const struct pol_rule *ra = *(const struct pol_rule *const *)a;
+	const struct pol_rule *rb = *(const struct pol_rule *const *)b;
+	int wa = ra->match[0] == '*', wb = rb->match[0] == '*';
+	size_t la = strlen(ra->match), lb = strlen(rb->match);
+
+	if (wa != wb)
+		return wa - wb;
+	if (la != lb)
+		return la > lb ? -1 : 1;
+	return ra->line - rb->line;
+}
+
+static int
+add_priority(struct ld *ld, const char *prio, size_t *idx)
+{
+	struct pol *p = ld->p;
+
+	for (size_t i = 0; i < p->npriorities; i++)
+		if (strcmp(p->priorities[i], prio) == 0) {
+			*idx = i;
+			return 0;
+		}
+	p->priorities[p->npriorities] = prio;
+	*idx = p->npriorities++;
+	return 0;
+}
+
+/* The lookup tables: rules by direction and the distinct priorities. */
+static int
+index_rules(struct ld *ld)
+{
+	struct pol *p = ld->p;
+
+	p->priorities = pol__calloc(p->mem, 2 * p->nrules,
+	    sizeof(*p->priorities));
+	if (p->priorities == NULL)
+		return nomem(ld);
+	for (size_t i = 0; i < p->nrules; i++) {
+		struct pol_rule *r = &p->rules[i];
+
+		add_priority(ld, r->priority, &r->prio_idx);
+		add_priority(ld, r->handshake_priority, &r->hs_prio_idx);
+	}
+	for (int d = 0; d < POL_NDIR; d++) {
+		const struct pol_rule **v;
+		size_t n = 0;
+
+		v = pol__calloc(p->mem, p->nrules, sizeof(*v));
+		if (v == NULL)
+			return nomem(ld);
+		for (size_t i = 1 + POL_NDIR; i < p->nrules; i++)
+			if (p->rules[i].dir == (enum pol_dir)d)
+				v[n++] = &p->rules[i];
+		qsort(v, n, sizeof(*v), specificity);
+		p->bydir[d] = v;
+		p->nbydir[d] = n;
+	}
+	return 0;
+}
+
+static int
+parse_trust(struct ld *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = {
+		"system", "ca-files", "cn-fallback", NULL
+	};
+	struct pol_trust *t = &ld->p->trust;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return fail(ld, g, "'trust' must be a group { ... }");
+	if (known_keys(ld, g, "trust", keys) != 0)
+		return ld->err;
+	t->line = (int)g->line;
+	get_bool(ld, g, "system", &t->system);
+	get_bool(ld, g, "cn-fallback", &t->cn_fallback);
+	get_strings(ld, g, "ca-files", &t->ca_files, &t->nca_files);
+	return ld->err;
 }
 
 static int
@@ -663,28 +1157,53 @@ build(struct ld *ld, config_t *cfg)
 {
 	static const char *const keys[] = {
 		"workers", "log-level", "listen", "domains", "policy",
-		"limits", "timeouts", NULL
+		"rules", "limits", "timeouts", "state-directory", "trust",
+		"minimum-grade", "min-rsa-bits", "expiry-warning-days", NULL
 	};
 	static const char *const level_words[] = {
 		"error", "warning", "info", "debug", NULL
 	};
+	static const char *const grade_words[] = {
+		"A", "A-", "B", "C", "D", "E", "F", NULL
+	};
 	const config_setting_t *root = config_root_setting(cfg);
+	const config_setting_t *rules = member(root, "rules");
 	struct pol *p = ld->p;
 	int w;
 
 	pol_defaults(&p->limits, &p->timeouts);
-	p->loglevel = POL_LOG_INFO;
+	pol__top_defaults(p);
 	if (known_keys(ld, root, "the top level", keys) != 0)
 		return ld->err;
 	get_unsigned(ld, root, "workers", 0, 256, &p->workers);
 	if (get_word(ld, root, "log-level", level_words, &w) == 1)
 		p->loglevel = (enum pol_loglevel)w;
+	if (get_word(ld, root, "minimum-grade", grade_words, &w) == 1) {
+		p->minimum_grade = grade_words[w];
+		p->minimum_grade_line = (int)member(root,
+		    "minimum-grade")->line;
+	}
+	get_unsigned(ld, root, "min-rsa-bits", 1024, 16384,
+	    &p->min_rsa_bits);
+	get_unsigned(ld, root, "expiry-warning-days", 0, 365,
+	    &p->expiry_warning_days);
+	if (get_string(ld, root, "state-directory", &p->state_dir) == 1 &&
+	    p->state_dir[0] != '/')
+		return fail(ld, member(root, "state-directory"),
+		    "'state-directory' must be an absolute path");
 	if (ld->err != 0)
 		return ld->err;
+	if (rules != NULL && !config_setting_is_list(rules))
+		return fail(ld, rules, "'rules' must be a list ( {...}, ... )");
 	if (parse_limits(ld, member(root, "limits")) != 0 ||
 	    parse_timeouts(ld, member(root, "timeouts")) != 0 ||
-	    parse_policy(ld, member(root, "policy")) != 0 ||
+	    parse_trust(ld, member(root, "trust")) != 0 ||
+	    parse_policy(ld, member(root, "policy"), rules != NULL ?
+	    config_setting_length(rules) : 0) != 0 ||
+	    parse_rules(ld, rules) != 0 ||
+	    index_rules(ld) != 0 ||
 	    parse_domains(ld, member(root, "domains")) != 0 ||
+	    check_domain_names(ld, member(root, "domains")) != 0 ||
 	    parse_listeners(ld, member(root, "listen")) != 0 ||
 	    check_listeners(ld) != 0)
 		return ld->err;

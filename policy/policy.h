@@ -6,7 +6,9 @@
  * GnuTLS rejects is an error here, not at the first handshake), the
  * compiled-in defaults (one table, mirrored line for line by
  * portcullis.conf(5)), and pure lookups: the TLS rule for a direction and
- * a domain, the served domain for a name, the listeners.
+ * a domain, the served domain for a name, the listeners.  It also grades
+ * a priority string with the IM Observatory rubric (grade.c), because
+ * that needs nothing but GnuTLS's view of the string and key sizes.
  *
  * Never touches: sockets, certificates' contents, logging, time.  It opens
  * only the file it is given (and the files that file @includes).
@@ -71,16 +73,52 @@ enum pol_action {
 	POL_REPORT		/* allow it, log would-have-rejected */
 };
 
-/* The effective TLS rule for one direction and domain. */
+/* How a remote server may authenticate (s2s only), in policy order. */
+enum pol_auth {
+	POL_AUTH_DANE,		/* TLSA records under DNSSEC */
+	POL_AUTH_PKIX,		/* a chain to the trust anchors */
+	POL_AUTH_PIN,		/* the SPKI is among the rule's pins */
+	POL_AUTH_DIALBACK,	/* XEP-0220 only: encrypted, unauthenticated */
+	POL_NAUTH
+};
+
+/* What DNS answers must be for an s2s peer (s2s only). */
+enum pol_dnssec {
+	POL_DNSSEC_VALIDATE,	/* use DNSSEC where signed; bogus fails */
+	POL_DNSSEC_REQUIRE	/* unsigned answers fail too */
+};
+
+/*
+ * The effective TLS rule for one direction and domain: the top of the
+ * policy group, then the direction's group, then the most specific entry
+ * of the rules list that matches, each overriding what it sets.
+ */
 struct pol_rule {
-	const char	*name;		/* "default", "c2s", or a match */
+	const char	*name;		/* "policy", "c2s", "s2s-in",
+					   "s2s-out", or the rule's match */
 	int		 line;		/* where it was defined, 0: built in */
+	enum pol_dir	 dir;		/* POL_NDIR for the top of policy */
+	const char	*match;		/* "example.org", "*.example.org", or
+					   NULL for a direction's rule */
 	enum pol_version min_version, max_version;
 	enum pol_fs	 forward_secrecy;
 	enum pol_action	 action;
-	const char	*priority;	/* GnuTLS priority string, computed
-					   from the above unless configured */
+	const char	*priority;	/* GnuTLS priority string of the rule,
+					   computed from the above unless
+					   configured */
 	int		 priority_set;	/* configured verbatim */
+	const char	*handshake_priority; /* what GnuTLS is given: the
+					   priority when enforcing, a wider
+					   one that lets below-policy peers
+					   through in report mode */
+	size_t		 prio_idx;	/* priority in pol->priorities */
+	size_t		 hs_prio_idx;	/* handshake_priority in there */
+	/* s2s only; the s2s code reads them, c2s ignores them. */
+	enum pol_auth	 auth[POL_NAUTH]; /* methods allowed, in order */
+	size_t		 nauth;
+	const unsigned char (*pins)[32]; /* SPKI SHA-256 digests */
+	size_t		 npins;
+	enum pol_dnssec	 dnssec;
 };
 
 struct pol_limits {
@@ -127,6 +165,10 @@ struct pol_cert {
 struct pol_domain {
 	const char	*name;		/* lower-case A-label */
 	int		 line;
+	const char *const *subdomains;	/* full names of hosted components
+					   (conference., upload.), served
+					   with this domain's certificates */
+	size_t		 nsubdomains;
 	struct pol_cert	*certs;
 	size_t		 ncerts;
 	struct pol_addr	 c2s_backend;	/* port 0 and !unix: none */
@@ -147,19 +189,44 @@ enum pol_loglevel {
 	POL_LOG_ERROR, POL_LOG_WARNING, POL_LOG_INFO, POL_LOG_DEBUG
 };
 
+/* Trust anchors for peers' certificates. */
+struct pol_trust {
+	int		 system;	/* the system's CA store */
+	const char *const *ca_files;	/* PEM files of more anchors */
+	size_t		 nca_files;
+	int		 cn_fallback;	/* accept a subject CN (RFC 6125
+					   6.4.4); RFC 9525 forbids it */
+	int		 line;		/* of the trust group, 0: absent */
+};
+
 struct pol {
 	const char	*file;
 	unsigned	 workers;	/* 0: one per core */
 	enum pol_loglevel loglevel;
+	const char	*state_dir;	/* peer history lives below */
+	struct pol_trust trust;
+	unsigned	 min_rsa_bits;	/* smallest RSA key of ours */
+	unsigned	 expiry_warning_days;
+	const char	*minimum_grade;	/* "" or "A".."F": -n fails below */
+	int		 minimum_grade_line;
 	struct pol_listener *listeners;
 	size_t		 nlisteners;
 	struct pol_domain *domains;
 	size_t		 ndomains;
 	struct pol_limits limits;
 	struct pol_timeouts timeouts;
-	/* Rules: [0] the default, then one per direction, then by match. */
+	/*
+	 * Rules: [0] the top of policy, [1 + dir] each direction's, then
+	 * one per entry of the rules list and direction it applies to.
+	 */
 	struct pol_rule	*rules;
 	size_t		 nrules;
+	/* For lookups: per direction, the list rules, most specific first. */
+	const struct pol_rule **bydir[POL_NDIR];
+	size_t		 nbydir[POL_NDIR];
+	/* Every distinct priority string, for one cache each. */
+	const char	**priorities;
+	size_t		 npriorities;
 	/* Private to policy/. */
 	struct pol__mem	*mem;
 	_Atomic unsigned refs;
@@ -181,13 +248,23 @@ void	 pol_unref(struct pol *p);
 
 /*
  * The effective rule for a direction and a domain (lower-case A-label;
- * NULL for no domain).  Never NULL.
+ * NULL for no domain).  For c2s the domain is the served one (SNI or the
+ * stream's to); for s2s it is the remote server's.  An exact match beats
+ * a wildcard, and "*.example.org" matches names below example.org at any
+ * depth, a longer suffix beating a shorter one.  Never NULL; the pointer
+ * lives as long as p.  No allocation, no locking: per connection.
  */
 const struct pol_rule *pol_rule(const struct pol *p, enum pol_dir dir,
 	    const char *domain);
 
-/* The served domain called name (lower-case A-label), or NULL. */
+/*
+ * The served domain that name (lower-case A-label) is, or is a configured
+ * subdomain of; NULL if none.
+ */
 const struct pol_domain *pol_domain(const struct pol *p, const char *name);
+
+/* Does pattern ("example.org" or "*.example.org") match name? */
+int	 pol_match(const char *pattern, const char *name);
 
 /*
  * Normalise a domain from the wire or the file to a lower-case A-label in
@@ -199,6 +276,57 @@ int	 pol_domain_normalise(const char *in, char *out, size_t outlen);
 const char *pol_strerror(int err);
 const char *pol_version_name(enum pol_version v);
 const char *pol_dir_name(enum pol_dir d);
+const char *pol_auth_name(enum pol_auth a);
+
+/*
+ * Grading with the IM Observatory (xmppoke) rubric, STANDARDS.md section
+ * 15, extended to TLS 1.3: a TLS 1.3 version scores 100 like TLS 1.2,
+ * its suites are ECDHE (never penalised) and count as forward secret,
+ * and "no TLS 1.2" caps at C only when nothing at or above 1.2 is on.
+ */
+struct pol_grade_key {
+	int		 rsa;		/* RSA (or DSA) key, else EC */
+	unsigned	 bits;
+	int		 md5;		/* MD5-signed somewhere in the chain */
+};
+
+#define POL_GRADE_MAXSUITES	64
+
+struct pol_suite {
+	const char	*name;		/* GnuTLS's: TLS_AES_128_GCM_SHA256 */
+	unsigned char	 id[2];
+	int		 kx, cipher, mac; /* gnutls_*_algorithm_t */
+	int		 tls13;		/* a TLS 1.3 suite */
+	int		 min_version;	/* gnutls_protocol_t it needs */
+	unsigned	 bits;		/* cipher strength */
+};
+
+struct pol_grade {
+	int		 versions[8];	/* gnutls_protocol_t, best first */
+	size_t		 nversions;
+	struct pol_suite suites[POL_GRADE_MAXSUITES];
+	size_t		 nsuites;
+	int		 protocol;	/* 0-100 */
+	int		 kx;		/* 0-100 */
+	int		 cipher;	/* 0-100 */
+	double		 score;		/* 0.3 protocol + 0.3 kx + 0.4 cipher */
+	char		 letter[3];	/* "A", "A-", "B" ... "F" */
+	char		 why[160];	/* caps and notes, "" if none */
+};
+
+/*
+ * Grade what GnuTLS would offer with priority (a string policy/ accepted)
+ * and the keys of the chains served.  Returns 0, or -1 if GnuTLS refuses
+ * the string.
+ */
+int	 pol_grade(const char *priority, const struct pol_grade_key *keys,
+	    size_t nkeys, struct pol_grade *out);
+
+/*
+ * Compare two grade letters: negative if a is worse than b, 0 if equal,
+ * positive if better ("A" > "A-" > "B" > ... > "F").
+ */
+int	 pol_grade_cmp(const char *a, const char *b);
 
 /* The compiled-in default rule and limits (for -n output and tests). */
 void	 pol_defaults(struct pol_limits *lim, struct pol_timeouts *to);

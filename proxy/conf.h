@@ -11,6 +11,7 @@
 #define PROXY_CONF_H
 
 #include <stdatomic.h>
+#include <stdio.h>
 
 #include <gnutls/gnutls.h>
 
@@ -18,21 +19,54 @@
 #include "policy/policy.h"
 #include "xmlstream/xmlstream.h"
 
+/* Something the operator should read about a loaded configuration. */
+struct conf_note {
+	int			 warning;	/* else information */
+	char			 text[400];
+};
+
 struct conf {
 	_Atomic unsigned	 refs;
 	unsigned		 generation;	/* 1 for the first load */
 	struct pol		*pol;
 	struct cs		*cs;
+	/* One cache per distinct priority string, pol->priorities[i]. */
+	gnutls_priority_t	*prios;
+	/* Each direction's handshake cache, an alias into prios. */
 	gnutls_priority_t	 prio[POL_NDIR];
 	struct xs_limits	 xlim;
+	struct conf_note	*notes;		/* certificates, coverage */
+	size_t			 nnotes;
 };
 
 /*
- * Load path into a new conf with one reference.  On failure returns -1
- * and writes "file:line: message" into err.
+ * Load path into a new conf with one reference: the policy, the trust
+ * anchors, our chains (refused if expired, weak, or not naming their
+ * domain), a GnuTLS cache per priority string.  Nothing is created on
+ * disk.  On failure returns -1 and writes "file:line: message" into err.
  */
 int		 conf_load(const char *path, struct conf **out, char *err,
 		    size_t errlen);
+
+/*
+ * The GnuTLS cache for rule r of c: what handshakes use, or with strict
+ * the rule's own string (what tlspolicy.c checks against).  Never NULL.
+ */
+gnutls_priority_t conf_priority(const struct conf *c,
+		    const struct pol_rule *r, int strict);
+
+/*
+ * Create the state directory where s2s peer history lives, if c has an
+ * s2s listener; a failure is logged and leaves history off.
+ */
+void		 conf_prepare_state(const struct conf *c);
+
+/*
+ * Print what portcullis -n shows: per listener and served domain the
+ * rule and grade, per rule the protocols, suites and grade, the chains,
+ * the notes.  Returns 1 if a grade is below c's minimum-grade, else 0.
+ */
+int		 conf_report(const struct conf *c, FILE *f);
 struct conf	*conf_ref(struct conf *c);
 void		 conf_unref(struct conf *c);
 

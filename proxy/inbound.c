@@ -18,6 +18,7 @@
 #include "relay.h"
 #include "stream.h"
 #include "tls.h"
+#include "tlspolicy.h"
 #include "worker.h"
 
 static void remote_input(struct leg *l, const char *p, size_t n);
@@ -225,6 +226,10 @@ tls_header(struct leg *l, const struct xs_event *ev)
 		ev_str(&e, "tls_domain", s->domain->name);
 		ev_str(&e, "to", d->name);
 		ev_end(&e);
+		/* The stream's domain may have a rule of its own. */
+		s->domain = d;
+		if (tlspolicy_check(l, tlspolicy_rule(s)) != 0)
+			return;
 	}
 	s->domain = d;
 	snprintf(s->to, sizeof(s->to), "%s", d->name);
@@ -355,6 +360,7 @@ remote_tls_up(struct leg *l)
 	l->close_sent = 0;
 	s->phase = PH_TLS_HEADER;
 	session_timer_update(s);
+	tlspolicy_check(l, tlspolicy_rule(s));
 }
 
 /* <proceed/> is out: only now does the handshake start (STYLE.md 3). */

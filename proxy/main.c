@@ -119,6 +119,7 @@ reload(void)
 	check_listeners(old->pol, c->pol);
 	conf_unref(old);
 	log_setlevel((enum log_level)c->pol->loglevel);
+	conf_prepare_state(c);
 	conf_install(c);
 	log_info("reloaded %s: configuration %u in force for new"
 	    " connections", conf_path, c->generation);
@@ -135,47 +136,24 @@ on_signal(uv_signal_t *h, int signum)
 		stop(signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
+/*
+ * -n: load everything a start would (policy, anchors, chains, staples),
+ * create nothing, print the report, and fail below minimum-grade.
+ */
 static int
 check_only(const char *path)
 {
 	struct conf *c;
 	char err[512];
+	int rc;
 
 	if (conf_load(path, &c, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	printf("%s: configuration OK\n", path);
-	for (int d = 0; d < POL_NDIR; d++) {
-		const struct pol_rule *r = pol_rule(c->pol, d, NULL);
-
-		printf("policy %s: TLS %s-%s, forward secrecy %s, %s\n"
-		    "  priority %s\n", pol_dir_name(d),
-		    pol_version_name(r->min_version),
-		    pol_version_name(r->max_version),
-		    r->forward_secrecy == POL_FS_REQUIRE ? "required" :
-		    "preferred",
-		    r->action == POL_ENFORCE ? "enforced" : "report only",
-		    r->priority);
-	}
-	for (size_t i = 0; i < c->pol->nlisteners; i++) {
-		const struct pol_listener *li = &c->pol->listeners[i];
-
-		printf("listen %s %s %s\n", li->text,
-		    li->role == POL_ROLE_C2S ? "c2s" :
-		    li->role == POL_ROLE_S2S ? "s2s" : "s2s-out",
-		    li->tls == POL_TLS_DIRECT ? "direct-tls" : "starttls");
-	}
-	for (size_t i = 0; i < c->pol->ndomains; i++) {
-		const struct pol_domain *d = &c->pol->domains[i];
-
-		printf("domain %s: %zu certificate chain(s), c2s backend %s,"
-		    " s2s backend %s\n", d->name, cs_chains(c->cs, d->name),
-		    d->c2s_backend.text ? d->c2s_backend.text : "none",
-		    d->s2s_backend.text ? d->s2s_backend.text : "none");
-	}
+	rc = conf_report(c, stdout);
 	conf_unref(c);
-	return 0;
+	return rc;
 }
 
 int
@@ -221,6 +199,7 @@ main(int argc, char *argv[])
 	if (conf_load(conf_path, &c, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	log_init(debug ? LOG_LVL_DEBUG : (enum log_level)c->pol->loglevel);
+	conf_prepare_state(c);
 	conf_install(c);
 	signal(SIGPIPE, SIG_IGN);
 

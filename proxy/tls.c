@@ -11,6 +11,7 @@
 #include "leg.h"
 #include "log.h"
 #include "tls.h"
+#include "tlspolicy.h"
 #include "worker.h"
 
 #define TLS_RECORD	16384
@@ -105,6 +106,68 @@ get_sni(gnutls_session_t tls, char *out, size_t outlen)
 }
 
 /*
+ * The domain a handshake serves before the ClientHello is read: the
+ * stream's to (STARTTLS), else the listener's default, else the first.
+ */
+static const struct pol_domain *
+first_domain(const struct session *s)
+{
+	const struct pol *p = s->conf->pol;
+	const struct pol_domain *d = s->domain;
+
+	if (d == NULL && s->li->domain[0] != '\0')
+		d = pol_domain(p, s->li->domain);
+	return d != NULL ? d : &p->domains[0];
+}
+
+/* The server_name extension's host_name, if any, into ctx. */
+static int
+sni_ext(void *ctx, unsigned tls_id, const unsigned char *data, unsigned size)
+{
+	char *out = ctx;
+	unsigned list, len;
+
+	if (tls_id != 0 || size < 5)
+		return 0;
+	list = (unsigned)data[0] << 8 | data[1];
+	len = (unsigned)data[3] << 8 | data[4];
+	if (list + 2 > size || data[2] != 0 || len + 3 > list || len > 253)
+		return 0;
+	memcpy(out, data + 5, len);
+	out[len] = '\0';
+	return 0;
+}
+
+/*
+ * Before GnuTLS parses the ClientHello: if its SNI names a served domain
+ * with a rule of its own, hand GnuTLS that rule's priority now, while the
+ * version is still to be negotiated (the post-ClientHello hook is too
+ * late for that).
+ */
+static int
+on_hello_hook(gnutls_session_t tls, unsigned htype, unsigned when,
+    unsigned incoming, const gnutls_datum_t *msg)
+{
+	struct leg *l = gnutls_session_get_ptr(tls);
+	struct session *s = l->s;
+	const struct pol *p = s->conf->pol;
+	const struct pol_domain *d;
+	char raw[256] = "", norm[256];
+
+	if (htype != GNUTLS_HANDSHAKE_CLIENT_HELLO || when != GNUTLS_HOOK_PRE ||
+	    !incoming)
+		return 0;
+	gnutls_ext_raw_parse(raw, sni_ext, msg,
+	    GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
+	if (raw[0] == '\0' || pol_domain_normalise(raw, norm,
+	    sizeof(norm)) != 0 || (d = pol_domain(p, norm)) == NULL ||
+	    d == first_domain(s))
+		return 0;
+	return gnutls_priority_set(tls, conf_priority(s->conf,
+	    tlspolicy_rule_for(s, d), 0));
+}
+
+/*
  * After the ClientHello: pick the domain whose certificate we present.
  * SNI wins when it names a served domain; then the stream's to (known
  * before a STARTTLS handshake); then the listener's default; then the
@@ -123,23 +186,25 @@ on_client_hello(gnutls_session_t tls)
 	if (s->sni[0] != '\0')
 		d = pol_domain(p, s->sni);
 	if (d == NULL)
-		d = s->domain;
-	if (d == NULL && s->li->domain[0] != '\0')
-		d = pol_domain(p, s->li->domain);
-	if (d == NULL)
-		d = &p->domains[0];
-	if (s->domain == NULL)
-		s->domain = d;
-	if (s->sni[0] != '\0' && strcmp(s->sni, d->name) != 0) {
+		d = first_domain(s);
+	/*
+	 * SNI naming no served domain, or another one than the stream's
+	 * to: the certificate follows SNI where it can, and it is logged.
+	 */
+	if (s->sni[0] != '\0' && (pol_domain(p, s->sni) != d ||
+	    (s->domain != NULL && s->domain != d))) {
 		struct ev e;
 
 		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
 		    "tls.sni_mismatch");
 		ev_str(&e, "peer", s->peer);
 		ev_str(&e, "sni", s->sni);
+		if (s->domain != NULL)
+			ev_str(&e, "to", s->domain->name);
 		ev_str(&e, "domain", d->name);
 		ev_end(&e);
 	}
+	s->domain = d;
 	if ((creds = cs_credentials(s->conf->cs, d->name)) == NULL)
 		return GNUTLS_E_CERTIFICATE_ERROR;
 	return gnutls_credentials_set(tls, GNUTLS_CRD_CERTIFICATE, creds);
@@ -149,6 +214,7 @@ int
 tls_server_start(struct leg *l, const char *alpn)
 {
 	struct session *s = l->s;
+	const struct pol_domain *d;
 	gnutls_session_t tls;
 	int rc;
 
@@ -160,16 +226,21 @@ tls_server_start(struct leg *l, const char *alpn)
 	}
 	l->tls = tls;
 	gnutls_session_set_ptr(tls, l);
-	if ((rc = gnutls_priority_set(tls, s->conf->prio[s->dir])) < 0)
-		goto fail;
-	/*
-	 * Credentials of the first domain make the ClientHello parse; the
-	 * hook then swaps in the right domain's.
-	 */
-	rc = gnutls_credentials_set(tls, GNUTLS_CRD_CERTIFICATE,
-	    cs_credentials(s->conf->cs, s->conf->pol->domains[0].name));
+	d = first_domain(s);
+	rc = gnutls_priority_set(tls, conf_priority(s->conf,
+	    tlspolicy_rule_for(s, d), 0));
 	if (rc < 0)
 		goto fail;
+	/*
+	 * Credentials of the domain known so far make the ClientHello
+	 * parse; the hook then swaps in the one SNI names, if another.
+	 */
+	rc = gnutls_credentials_set(tls, GNUTLS_CRD_CERTIFICATE,
+	    cs_credentials(s->conf->cs, d->name));
+	if (rc < 0)
+		goto fail;
+	gnutls_handshake_set_hook_function(tls, GNUTLS_HANDSHAKE_CLIENT_HELLO,
+	    GNUTLS_HOOK_PRE, on_hello_hook);
 	gnutls_handshake_set_post_client_hello_function(tls, on_client_hello);
 	if (alpn != NULL) {
 		gnutls_datum_t proto = {

@@ -257,6 +257,298 @@ START_TEST(refcount)
 }
 END_TEST
 
+#define PIN0 "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+#define PIN1 "sha256/AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+START_TEST(top_defaults)
+{
+	struct pol *p = load_ok(LISTEN_OK DOMAIN_OK);
+	const struct pol_rule *r = pol_rule(p, POL_S2S_OUT, "x.example");
+
+	ck_assert_str_eq(p->state_dir, "/var/lib/portcullis");
+	ck_assert_int_eq(p->trust.system, 1);
+	ck_assert_uint_eq(p->trust.nca_files, 0);
+	ck_assert_int_eq(p->trust.cn_fallback, 0);
+	ck_assert_uint_eq(p->min_rsa_bits, 2048);
+	ck_assert_uint_eq(p->expiry_warning_days, 30);
+	ck_assert_str_eq(p->minimum_grade, "");
+	/* s2s: DANE, then PKIX; no dialback-only peers; no pins. */
+	ck_assert_uint_eq(r->nauth, 2);
+	ck_assert_int_eq(r->auth[0], POL_AUTH_DANE);
+	ck_assert_int_eq(r->auth[1], POL_AUTH_PKIX);
+	ck_assert_uint_eq(r->npins, 0);
+	ck_assert_int_eq(r->dnssec, POL_DNSSEC_VALIDATE);
+	ck_assert_ptr_eq(r, &p->rules[1 + POL_S2S_OUT]);
+	/* Enforcing rules hand GnuTLS their own string; one per setting. */
+	ck_assert_ptr_eq(r->handshake_priority, r->priority);
+	ck_assert_uint_eq(p->npriorities, 1);
+	ck_assert_uint_eq(r->prio_idx, r->hs_prio_idx);
+	pol_unref(p);
+}
+END_TEST
+
+START_TEST(top_settings)
+{
+	struct pol *p = load_ok(LISTEN_OK DOMAIN_OK
+	    "state-directory = \"/srv/pc\";\n"
+	    "trust = { system = false; ca-files = [\"/a.pem\", \"/b.pem\"];"
+	    " cn-fallback = true; };\n"
+	    "minimum-grade = \"A-\";\n"
+	    "min-rsa-bits = 3072;\n"
+	    "expiry-warning-days = 14;\n");
+
+	ck_assert_str_eq(p->state_dir, "/srv/pc");
+	ck_assert_int_eq(p->trust.system, 0);
+	ck_assert_uint_eq(p->trust.nca_files, 2);
+	ck_assert_str_eq(p->trust.ca_files[1], "/b.pem");
+	ck_assert_int_eq(p->trust.cn_fallback, 1);
+	ck_assert_str_eq(p->minimum_grade, "A-");
+	ck_assert_int_eq(p->minimum_grade_line, 5);
+	ck_assert_uint_eq(p->min_rsa_bits, 3072);
+	ck_assert_uint_eq(p->expiry_warning_days, 14);
+	pol_unref(p);
+	p = load_ok(LISTEN_OK DOMAIN_OK "trust = { ca-files = \"/one.pem\"; };\n");
+	ck_assert_uint_eq(p->trust.nca_files, 1);
+	ck_assert_str_eq(p->trust.ca_files[0], "/one.pem");
+	ck_assert_int_eq(p->trust.system, 1);
+	pol_unref(p);
+}
+END_TEST
+
+/*
+ * Exact beats wildcard, a longer suffix beats a shorter one, a wildcard
+ * matches at any depth but not its own base, and a rule stays in the
+ * directions it names.
+ */
+START_TEST(rule_lookup)
+{
+	struct pol *p = load_ok(LISTEN_OK DOMAIN_OK
+	    "rules = (\n"
+	    "  { match = \"*.example\"; min-version = \"1.3\"; },\n"
+	    "  { match = \"*.partner.example\"; direction = \"s2s-out\";\n"
+	    "    action = \"report\"; },\n"
+	    "  { match = \"Partner.Example\"; direction = [\"s2s-in\","
+	    " \"s2s-out\"];\n"
+	    "    forward-secrecy = \"prefer\"; },\n"
+	    "  { match = \"b\xc3\xbc" "cher.example\"; direction = \"c2s\";"
+	    " max-version = \"1.2\"; }\n"
+	    ");\n");
+	const struct pol_rule *r;
+
+	/* 1 + 3 directions + (3 + 1 + 2 + 1) list rules. */
+	ck_assert_uint_eq(p->nrules, 4 + 7);
+	r = pol_rule(p, POL_S2S_OUT, "partner.example");
+	ck_assert_str_eq(r->name, "partner.example");
+	ck_assert_int_eq(r->line, 7);
+	ck_assert_int_eq(r->forward_secrecy, POL_FS_PREFER);
+	ck_assert_int_eq(r->action, POL_ENFORCE);
+	ck_assert_ptr_eq(pol_rule(p, POL_S2S_OUT, "partner.example"), r);
+	r = pol_rule(p, POL_S2S_OUT, "a.partner.example");
+	ck_assert_str_eq(r->name, "*.partner.example");
+	ck_assert_int_eq(r->action, POL_REPORT);
+	r = pol_rule(p, POL_S2S_OUT, "x.y.partner.example");
+	ck_assert_str_eq(r->name, "*.partner.example");
+	/* s2s-in has no *.partner.example: the shorter wildcard. */
+	r = pol_rule(p, POL_S2S_IN, "a.partner.example");
+	ck_assert_str_eq(r->name, "*.example");
+	ck_assert_int_eq(r->min_version, POL_TLS13);
+	ck_assert_int_eq(r->dir, POL_S2S_IN);
+	r = pol_rule(p, POL_C2S, "xn--bcher-kva.example");
+	ck_assert_str_eq(r->name, "xn--bcher-kva.example");
+	ck_assert_int_eq(r->max_version, POL_TLS12);
+	/* Not matched: the base of a wildcard, other names, no name. */
+	ck_assert_str_eq(pol_rule(p, POL_C2S, "example")->name, "c2s");
+	ck_assert_str_eq(pol_rule(p, POL_C2S, "example.org")->name, "c2s");
+	ck_assert_str_eq(pol_rule(p, POL_C2S, "xexample")->name, "c2s");
+	ck_assert_str_eq(pol_rule(p, POL_C2S, NULL)->name, "c2s");
+	ck_assert_str_eq(pol_rule(p, POL_NDIR, "a.example")->name, "policy");
+	ck_assert_int_eq(pol_match("*.example", "a.b.example"), 1);
+	ck_assert_int_eq(pol_match("*.example", "example"), 0);
+	ck_assert_int_eq(pol_match("*.example", ".example"), 0);
+	ck_assert_int_eq(pol_match("example", "example"), 1);
+	pol_unref(p);
+}
+END_TEST
+
+/* default <- direction group <- rule, each overriding what it sets. */
+START_TEST(rule_inheritance)
+{
+	struct pol *p = load_ok(LISTEN_OK DOMAIN_OK
+	    "policy = { min-version = \"1.1\";\n"
+	    "  authentication = [\"pkix\", \"dialback\"];\n"
+	    "  s2s-out = { forward-secrecy = \"prefer\";\n"
+	    "    dnssec = \"require\"; };\n"
+	    "  c2s = { priority = \"SECURE256:-VERS-ALL:+VERS-TLS1.3\"; };\n"
+	    "};\n"
+	    "rules = (\n"
+	    "  { match = \"peer.example\"; authentication = [\"pin\", \"pkix\"];\n"
+	    "    pins = [\"" PIN0 "\", \"" PIN1 "\"]; },\n"
+	    "  { match = \"v.example\"; direction = \"c2s\"; min-version = \"1.2\"; },\n"
+	    "  { match = \"w.example\"; direction = \"c2s\"; action = \"report\"; }\n"
+	    ");\n");
+	const struct pol_rule *r;
+
+	r = pol_rule(p, POL_S2S_OUT, "peer.example");
+	ck_assert_int_eq(r->min_version, POL_TLS11);
+	ck_assert_int_eq(r->forward_secrecy, POL_FS_PREFER);
+	ck_assert_int_eq(r->dnssec, POL_DNSSEC_REQUIRE);
+	ck_assert_uint_eq(r->nauth, 2);
+	ck_assert_int_eq(r->auth[0], POL_AUTH_PIN);
+	ck_assert_int_eq(r->auth[1], POL_AUTH_PKIX);
+	ck_assert_uint_eq(r->npins, 2);
+	ck_assert_int_eq(r->pins[0][0], 0);
+	ck_assert_int_eq(r->pins[1][31], 31);
+	/* Same TLS settings as its direction: the same priority entry. */
+	ck_assert_uint_eq(r->prio_idx,
+	    pol_rule(p, POL_S2S_OUT, NULL)->prio_idx);
+	r = pol_rule(p, POL_S2S_IN, "peer.example");
+	ck_assert_int_eq(r->dnssec, POL_DNSSEC_VALIDATE);
+	ck_assert_int_eq(r->forward_secrecy, POL_FS_REQUIRE);
+	r = pol_rule(p, POL_S2S_IN, "other.example");
+	ck_assert_int_eq(r->auth[1], POL_AUTH_DIALBACK);
+	/* A verbatim string is inherited until versions are set again. */
+	r = pol_rule(p, POL_C2S, "w.example");
+	ck_assert_int_eq(r->priority_set, 1);
+	ck_assert_str_eq(r->priority, "SECURE256:-VERS-ALL:+VERS-TLS1.3");
+	ck_assert_int_eq(r->action, POL_REPORT);
+	ck_assert_ptr_nonnull(strstr(r->handshake_priority, "+VERS-TLS1.0"));
+	r = pol_rule(p, POL_C2S, "v.example");
+	ck_assert_int_eq(r->priority_set, 0);
+	ck_assert_ptr_nonnull(strstr(r->priority, "+VERS-TLS1.2"));
+	ck_assert_ptr_null(strstr(r->priority, "TLS1.1"));
+	pol_unref(p);
+}
+END_TEST
+
+/*
+ * report: the rule's own string stays strict (for grading and the check
+ * after the handshake); GnuTLS gets a wider one with the strict choices
+ * first.
+ */
+START_TEST(report_mode)
+{
+	struct pol *p = load_ok(LISTEN_OK DOMAIN_OK
+	    "policy = { c2s = { action = \"report\"; }; };\n");
+	const struct pol_rule *r = pol_rule(p, POL_C2S, "example.org");
+	const struct pol_rule *s = pol_rule(p, POL_S2S_IN, NULL);
+	const char *hp = r->handshake_priority;
+
+	ck_assert_int_eq(r->action, POL_REPORT);
+	ck_assert_str_eq(r->priority, s->priority);
+	ck_assert_str_ne(hp, r->priority);
+	ck_assert_ptr_nonnull(strstr(hp, "+VERS-TLS1.0"));
+	ck_assert_ptr_nonnull(strstr(hp, "+VERS-TLS1.1"));
+	ck_assert_ptr_nonnull(strstr(hp, ":+RSA"));
+	ck_assert_ptr_nonnull(strstr(hp, "CBC"));
+	ck_assert_ptr_null(strstr(r->priority, "CBC"));
+	ck_assert(strstr(hp, "+AES-128-GCM") < strstr(hp, "+AES-128-CBC"));
+	ck_assert(strstr(hp, "+ECDHE-RSA") < strstr(hp, ":+RSA"));
+	ck_assert_uint_ne(r->prio_idx, r->hs_prio_idx);
+	ck_assert_uint_eq(r->prio_idx, s->prio_idx);
+	ck_assert_uint_eq(p->npriorities, 2);
+	ck_assert_str_eq(p->priorities[r->hs_prio_idx], hp);
+	pol_unref(p);
+}
+END_TEST
+
+START_TEST(subdomains)
+{
+	struct pol *p = load_ok(LISTEN_OK
+	    "domains = ( { name = \"example.org\";"
+	    " certificate = \"/c\"; key = \"/k\";"
+	    " subdomains = [\"conference\", \"Upload\", \"muc.b\xc3\xbc" "cher\"];"
+	    " c2s-backend = \"127.0.0.1:5222\"; },\n"
+	    " { name = \"example.net\"; certificate = \"/c\"; key = \"/k\";"
+	    " c2s-backend = \"127.0.0.1:5223\"; } );\n");
+
+	ck_assert_uint_eq(p->domains[0].nsubdomains, 3);
+	ck_assert_str_eq(p->domains[0].subdomains[0], "conference.example.org");
+	ck_assert_str_eq(p->domains[0].subdomains[1], "upload.example.org");
+	ck_assert_str_eq(p->domains[0].subdomains[2],
+	    "muc.xn--bcher-kva.example.org");
+	ck_assert_ptr_eq(pol_domain(p, "upload.example.org"), &p->domains[0]);
+	ck_assert_ptr_eq(pol_domain(p, "example.net"), &p->domains[1]);
+	ck_assert_ptr_null(pol_domain(p, "x.example.org"));
+	pol_unref(p);
+}
+END_TEST
+
+START_TEST(rule_errors)
+{
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { direction = \"c2s\"; }\n);\n",
+	    4, "without 'match'");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"a*.example\"; }\n"
+	    ");\n", 4, "neither a domain");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"*.*.example\"; }\n"
+	    ");\n", 4, "neither a domain");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\";\n"
+	    "  direction = \"sideways\"; }\n);\n", 5, "must be one of");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\";\n"
+	    "  direction = [\"c2s\",\n \"c2s\"]; }\n);\n", 6, "listed twice");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\"; },\n"
+	    " { match = \"X.example\"; direction = \"s2s-in\"; }\n);\n", 5,
+	    "already defined on line 4");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\";"
+	    " direction = \"c2s\";\n  dnssec = \"require\"; }\n);\n", 5,
+	    "between servers only");
+	load_bad(LISTEN_OK DOMAIN_OK "policy = { c2s = {\n authentication ="
+	    " [\"pkix\"]; }; };\n", 4, "not to c2s");
+	load_bad(LISTEN_OK DOMAIN_OK "policy = {\n pins = [\"" PIN0 "\"];\n};\n",
+	    4, "belong in an entry");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\";\n"
+	    "  pins = [\"" PIN0 "\"]; }\n);\n", 5, "'pin' is not among");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\";"
+	    " authentication = [\"pin\"];\n  pins = [\"sha1/AAAA\"]; }\n);\n", 5,
+	    "does not start with");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\";"
+	    " authentication = [\"pin\"];\n  pins = [\"sha256/"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\"]; }\n);\n", 5,
+	    "32 bytes");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\";"
+	    " authentication = [\"pin\"];\n  pins = [\"" PIN0 "\",\n\""
+	    PIN0 "\"]; }\n);\n", 6, "listed twice");
+	load_bad(LISTEN_OK DOMAIN_OK "policy = {\n authentication = [\"pkix\","
+	    "\n \"kerberos\"]; };\n", 5, "unknown authentication method");
+	load_bad(LISTEN_OK DOMAIN_OK "policy = {\n authentication = [\"pkix\","
+	    "\n \"pkix\"]; };\n", 5, "listed twice");
+	load_bad(LISTEN_OK DOMAIN_OK "policy = {\n authentication = [];\n};\n",
+	    4, "at least one");
+	load_bad(LISTEN_OK DOMAIN_OK "policy = {\n action = \"ignore\";\n};\n",
+	    4, "must be one of: enforce, report");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\";\n"
+	    "  colour = \"red\"; }\n);\n", 5, "unknown setting 'colour' in"
+	    " x.example");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = {\n};\n", 3, "must be a list");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\";\n"
+	    "  priority = \"NORMAL:+NOPE\"; }\n);\n", 4, "GnuTLS rejects");
+}
+END_TEST
+
+START_TEST(top_errors)
+{
+	load_bad(LISTEN_OK DOMAIN_OK "minimum-grade = \"Z\";\n", 3,
+	    "must be one of: A, A-, B");
+	load_bad(LISTEN_OK DOMAIN_OK "state-directory = \"var/lib\";\n", 3,
+	    "absolute path");
+	load_bad(LISTEN_OK DOMAIN_OK "min-rsa-bits = 512;\n", 3,
+	    "between 1024 and 16384");
+	load_bad(LISTEN_OK DOMAIN_OK "trust = {\n system = \"yes\";\n};\n", 4,
+	    "true or false");
+	load_bad(LISTEN_OK DOMAIN_OK "trust = {\n ca-files = [1, 2];\n};\n", 4,
+	    "list of strings");
+	load_bad(LISTEN_OK DOMAIN_OK "trust = {\n anchors = \"/x\";\n};\n", 4,
+	    "unknown setting 'anchors'");
+	load_bad(LISTEN_OK "domains = (\n { name = \"example.org\";"
+	    " certificate = \"/c\"; key = \"/k\"; c2s-backend = \"127.0.0.1:1\";\n"
+	    "  subdomains = [\"a..b\"]; }\n);\n", 4, "not a valid name");
+	load_bad(LISTEN_OK "domains = (\n { name = \"example.org\";"
+	    " certificate = \"/c\"; key = \"/k\"; c2s-backend = \"127.0.0.1:1\";\n"
+	    "  subdomains = [\"muc\"]; },\n { name = \"muc.example.org\";"
+	    " certificate = \"/c\"; key = \"/k\"; c2s-backend = \"127.0.0.1:1\"; }"
+	    "\n);\n", 3, "served twice");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -275,6 +567,14 @@ main(void)
 	tcase_add_test(tc, file_errors);
 	tcase_add_test(tc, normalise);
 	tcase_add_test(tc, refcount);
+	tcase_add_test(tc, top_defaults);
+	tcase_add_test(tc, top_settings);
+	tcase_add_test(tc, rule_lookup);
+	tcase_add_test(tc, rule_inheritance);
+	tcase_add_test(tc, report_mode);
+	tcase_add_test(tc, subdomains);
+	tcase_add_test(tc, rule_errors);
+	tcase_add_test(tc, top_errors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
