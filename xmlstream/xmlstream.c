@@ -41,6 +41,12 @@
 
 #include "internal.h"
 
+/*
+ * What libxml2 needs buffered to check a block of an unterminated CDATA
+ * section: its private XML_PARSER_BIG_BUFFER_SIZE (300), plus two.
+ */
+#define CDATA_BLOCK	302
+
 /* Defaults.  portcullis.conf(5) lists the same values. */
 static const struct xs_limits xs_defaults = {
 	.stanza_bytes =	262144,	/* bytes, one top-level element */
@@ -840,21 +846,43 @@ ctxt_free(struct xs *xs)
 	}
 }
 
-/* Run libxml2 over n bytes. */
+static void
+chunk(struct xs *xs, const char *p, int n)
+{
+	int	 ret;
+
+	xs->in_parse = 1;
+	ret = xmlParseChunk(xs->ctxt, p, n, 0);
+	xs->in_parse = 0;
+	if (ret != 0 && !halted(xs))
+		xs__seterr(xs, XS_E_NOTWF, NULL, "libxml2 error %d", ret);
+}
+
+/*
+ * Run libxml2 over n bytes.  Inside a CDATA section whose end has not
+ * arrived, libxml2 checks and reports one block of 300 bytes per call and
+ * then waits for the next; it is called again until it has caught up, so
+ * that what it has checked does not depend on how the input was cut.
+ */
 static void
 parse(struct xs *xs, const char *p, size_t n)
 {
-	int	 k, ret;
+	const xmlChar	*cur;
+	int		 k;
 
 	while (n > 0 && !halted(xs)) {
 		k = n > INT_MAX ? INT_MAX : (int)n;
-		xs->in_parse = 1;
-		ret = xmlParseChunk(xs->ctxt, p, k, 0);
-		xs->in_parse = 0;
-		if (ret != 0 && !halted(xs))
-			xs__seterr(xs, XS_E_NOTWF, NULL, "libxml2 error %d", ret);
+		chunk(xs, p, k);
 		p += k;
 		n -= (size_t)k;
+	}
+	while (!halted(xs) &&
+	    xs->ctxt->instate == XML_PARSER_CDATA_SECTION &&
+	    xs->ctxt->input->end - xs->ctxt->input->cur >= CDATA_BLOCK) {
+		cur = xs->ctxt->input->cur;
+		chunk(xs, NULL, 0);
+		if (!halted(xs) && xs->ctxt->input->cur == cur)
+			break;
 	}
 }
 

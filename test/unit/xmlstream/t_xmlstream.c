@@ -1202,6 +1202,8 @@ END_TEST
 START_TEST(t_errors_misc)
 {
 	struct rec	 r;
+	char		*b;
+	size_t		 len;
 	static const char dup_ns[] =
 	    "<stream:stream xmlns='jabber:client' xmlns='jabber:client' "
 	    "xmlns:stream='http://etherx.jabber.org/streams'>";
@@ -1245,6 +1247,12 @@ START_TEST(t_errors_misc)
 	hostile(NULL, "<a x='\xe2\x82'/>", 11, XS_E_ENCODING, NULL, 1);
 	hostile(NULL, "<a\xf0\x9f/>", 6, XS_E_ENCODING, NULL, 1);
 	hostile(NULL, "\x00", 1, XS_E_NOTWF, NULL, 1);
+
+	/* libxml2 would check an open CDATA section 300 bytes per call. */
+	b = repeat("<a><![CDATA[", "x", 1000, " ]]", &len);
+	b[500] = '\x14';
+	hostile(NULL, b, len, XS_E_NOTWF, NULL, 0);
+	free(b);
 
 	r = all_ways(NULL, NS_C, dup_ns, sizeof(dup_ns) - 1, 1);
 	ck_assert_int_eq(r.err, XS_E_NOTWF);
