@@ -71,20 +71,21 @@ static const uint8_t u8next[U_BAD][13] = {
 
 /*
  * Scan p[0, len) at stream offset base with the DFA state carried in xs.
- * Returns XS_NONE, or the offset of the first unacceptable byte: a NUL
- * (*nul set), a byte that can start no sequence, or the lead byte of a
- * sequence that turned out bad (*lead set; it may lie in an earlier
- * chunk).
+ * Returns XS_NONE, or the offset of the first byte at which the input
+ * stops being UTF-8 (*nul set if it is a NUL outside a sequence).  Every
+ * byte before that one is lexed, however the input was cut, so that what
+ * the lexer decides never depends on whether it had yet seen how a
+ * sequence ends.
  */
 uint64_t
 xs__utf8_scan(struct xs *xs, const unsigned char *p, size_t len, uint64_t base,
-    int *nul, int *lead)
+    int *nul)
 {
 	size_t		 i = 0;
-	uint8_t		 st = xs->u8, prev;
+	uint8_t		 st = xs->u8;
 	uint64_t	 w;
 
-	*nul = *lead = 0;
+	*nul = 0;
 	while (i < len) {
 		if (st == U_OK) {
 			/* Eight ASCII bytes with no NUL at a time. */
@@ -98,21 +99,37 @@ xs__utf8_scan(struct xs *xs, const unsigned char *p, size_t len, uint64_t base,
 			}
 			if (i == len)
 				break;
-			if (p[i] > 0x7f)
-				xs->u8start = base + i;
 		}
-		prev = st;
 		st = u8next[st][u8class[p[i]]];
 		if (st >= U_BAD) {
 			xs->u8 = st;
 			*nul = st == U_NUL;
-			*lead = prev != U_OK;
-			return prev == U_OK ? base + i : xs->u8start;
+			return base + i;
 		}
 		i++;
 	}
 	xs->u8 = st;
 	return XS_NONE;
+}
+
+/*
+ * Bytes of a name, roughly: libxml2 checks names exactly, this only has
+ * to know where a reference can end.
+ */
+static int
+namechar(unsigned char c, int first)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	    c == ':' || c >= 0x80)
+		return 1;
+	return !first && ((c >= '0' && c <= '9') || c == '-' || c == '.');
+}
+
+static int
+ishex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
 }
 
 /* The end of what may be scanned before a limit is exceeded. */
@@ -136,9 +153,10 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
     uint64_t to, uint64_t *at)
 {
 	size_t		 i = (size_t)(from - cbase), n;
-	const unsigned char *q;
+	const unsigned char *q, *r;
 	unsigned char	 c;
 	unsigned	 lvl;
+	size_t		 e;
 
 	for (;;) {
 		n = (size_t)(min64(to, limit_end(xs)) - cbase);
@@ -151,6 +169,15 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 		case L_TEXT:
 			if (xs->ldepth >= 2) {
 				q = memchr(p + i, '<', n - i);
+				e = q != NULL ? (size_t)(q - p) : n;
+				r = memchr(p + i, '&', e - i);
+				if (r != NULL) {
+					i = (size_t)(r - p) + 1;
+					xs->lst = L_REF;
+					xs->lsub = 0;
+					xs->nm = 0;
+					break;
+				}
 				if (q == NULL) {
 					i = n;
 					break;
@@ -310,21 +337,49 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 			break;
 		case L_SQ:
 		case L_DQ:
+			/*
+			 * No '<' in a value: libxml2 finds where a start tag
+			 * ends from the last '<' it holds, and one in a value
+			 * can leave it waiting on a complete tag.
+			 */
 			q = memchr(p + i, xs->lst == L_SQ ? '\'' : '"', n - i);
+			e = q != NULL ? (size_t)(q - p) : n;
+			if ((r = memchr(p + i, '<', e - i)) != NULL) {
+				*at = cbase + (size_t)(r - p);
+				xs__seterr(xs, XS_E_NOTWF, NULL,
+				    "'<' in an attribute value");
+				return X_ERR;
+			}
 			if (q == NULL) {
 				i = n;
 				break;
 			}
-			i = (size_t)(q - p) + 1;
+			i = e + 1;
 			xs->lst = L_STAG;
 			break;
 		case L_ETAG:
-			q = memchr(p + i, '>', n - i);
-			if (q == NULL) {
-				i = n;
-				break;
+			/*
+			 * Only a name and whitespace may come before the '>'.
+			 * libxml2 would take a quote here for the start of an
+			 * attribute value and wait for its end, while this
+			 * lexer had moved on.
+			 */
+			for (; i < n; i++) {
+				c = p[i];
+				if (c == '>' || c == '<' || c == '\'' ||
+				    c == '"' || c == '&' || c == '=' ||
+				    c == '/' || c == '!' || c == '?')
+					break;
 			}
-			i = (size_t)(q - p) + 1;
+			if (i == n)
+				break;
+			if (c != '>') {
+				*at = cbase + i;
+				xs__seterr(xs, XS_E_NOTWF, NULL,
+				    "malformed end tag");
+				return X_ERR;
+			}
+			i++;
 			xs->lst = L_TEXT;
 			if (--xs->ldepth == 1)
 				xs->top_start = XS_NONE;
@@ -374,6 +429,70 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 			if (i < n) {
 				i++;
 				xs->lst = L_TEXT;
+			}
+			break;
+		case L_REF:
+			/*
+			 * '&' Name ';', "&#" digits ';' or "&#x" hex ';'.
+			 * libxml2 waits for a ';' wherever it comes, while
+			 * this lexer would have gone on past element ends,
+			 * so a malformed reference is refused here.  A name
+			 * too long for one of the five predefined entities is
+			 * refused as well; libxml2 would ask for it.
+			 */
+			if (++xs->nm > XS_REF_MAX) {
+				*at = cbase + i;
+				if (xs->lsub == 3)
+					xs__seterr(xs, XS_E_RESTRICTED, NULL,
+					    "entity reference");
+				else
+					xs__seterr(xs, XS_E_NOTWF, NULL,
+					    "malformed reference");
+				return X_ERR;
+			}
+			i++;
+			if (c == ';' && xs->lsub >= 3) {
+				xs->lst = L_TEXT;
+				break;
+			}
+			switch (xs->lsub) {
+			case 0:		/* after '&' */
+				if (c == '#')
+					xs->lsub = 1;
+				else if (namechar(c, 1))
+					xs->lsub = 3;
+				else
+					xs->lsub = 9;
+				break;
+			case 1:		/* after "&#" */
+				if (c == 'x')
+					xs->lsub = 2;
+				else if (c >= '0' && c <= '9')
+					xs->lsub = 4;
+				else
+					xs->lsub = 9;
+				break;
+			case 2:		/* after "&#x" */
+				xs->lsub = ishex(c) ? 5 : 9;
+				break;
+			case 3:		/* in a name */
+				if (!namechar(c, 0))
+					xs->lsub = 9;
+				break;
+			case 4:		/* in decimal digits */
+				if (c < '0' || c > '9')
+					xs->lsub = 9;
+				break;
+			case 5:		/* in hex digits */
+				if (!ishex(c))
+					xs->lsub = 9;
+				break;
+			}
+			if (xs->lsub == 9) {
+				*at = cbase + i - 1;
+				xs__seterr(xs, XS_E_NOTWF, NULL,
+				    "malformed reference");
+				return X_ERR;
 			}
 			break;
 		case L_PI:

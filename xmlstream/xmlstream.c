@@ -978,6 +978,20 @@ hold_append(struct xs *xs, const char *p, size_t n)
 }
 
 /*
+ * Whenever the lexer finds itself between top-level elements and that
+ * matters, libxml2 must agree that every element it was given has ended;
+ * otherwise bytes it has not judged could end up in a span.
+ */
+static int
+in_step(struct xs *xs)
+{
+	if (xs->ctxt == NULL || xs->depth == 1)
+		return 1;
+	xs__seterr(xs, XS_E_NOTWF, NULL, "parser lost an element end");
+	return 0;
+}
+
+/*
  * A complete XML declaration ends at s.  It is allowed at the very start
  * of a stream (after a BOM) and between top-level elements, where it
  * begins a restart: the next element must then be a stream header.
@@ -996,6 +1010,8 @@ on_decl(struct xs *xs, const char *buf, uint64_t cbase, uint64_t s)
 	    xs->tag_start == xs->decl_at) {
 		xs->decl_done = 1;
 	} else if (xs->state == S_STREAM && xs->ldepth == 1) {
+		if (!in_step(xs))
+			return;
 		ctxt_free(xs);
 		xs->state = S_PROLOG;
 		xs->restarting = 1;
@@ -1024,7 +1040,6 @@ do_reset(struct xs *xs)
 	xs->fed = xs->boundary = xs->pfed = xs->delta = 0;
 	xs->hdr_base = xs->decl_at = 0;
 	xs->tag_start = xs->top_start = XS_NONE;
-	xs->u8start = 0;
 	xs->ldepth = xs->neq = 0;
 	xs->lst = L_TEXT;
 	xs->lsub = xs->nm = xs->u8 = 0;
@@ -1092,7 +1107,7 @@ xs_feed(struct xs *xs, const char *buf, size_t len)
 	const char	*llim;
 	uint64_t	 cbase, cend, bad, stop, pos, s, fe;
 	enum xs_stop	 why;
-	int		 nul, lead, lerr;
+	int		 nul, lerr;
 
 	assert(!xs->in_cb && !xs->in_parse);
 	if (xs->err != 0)
@@ -1106,14 +1121,10 @@ xs_feed(struct xs *xs, const char *buf, size_t len)
 	/*
 	 * Validate first, but refuse a bad byte only when the parse gets
 	 * there: a callback may reset the stream before it, and then the
-	 * rest of buf is the caller's, not ours.  The lead byte of a bad
-	 * sequence is lexed like any other, as it would be had the
-	 * sequence been split across two feeds.
+	 * rest of buf is the caller's, not ours.
 	 */
-	bad = xs__utf8_scan(xs, p, len, cbase, &nul, &lead);
-	stop = cend;
-	if (bad != XS_NONE)
-		stop = bad < cbase ? cbase : bad + (uint64_t)lead;
+	bad = xs__utf8_scan(xs, p, len, cbase, &nul);
+	stop = bad != XS_NONE ? bad : cend;
 
 	for (pos = cbase; pos < cend;) {
 		why = xs__lex(xs, p, cbase, pos, stop, &s);
@@ -1225,11 +1236,8 @@ closed:
 	} else if (xs->lst == L_TEXT && xs->ldepth <= 1 &&
 	    xs->state != S_PROLOG && xs->boundary < cend) {
 		/* Whitespace between elements: a keepalive, report it now. */
-		if (xs->state == S_STREAM && xs->ctxt != NULL &&
-		    xs->depth != 1) {
-			xs__seterr(xs, XS_E_NOTWF, NULL, "parser lost an element end");
+		if (xs->state == S_STREAM && !in_step(xs))
 			goto fail;
-		}
 		emit(xs, XS_EV_SPACE, xs->boundary, cend, NULL, NULL);
 		if (xs->reset_req) {
 			do_reset(xs);
@@ -1257,7 +1265,7 @@ xs_idle(struct xs *xs)
 {
 	if (xs->in_cb || xs->in_parse || xs->err != 0 ||
 	    xs->state == S_PROLOG || xs->lst != L_TEXT || xs->ldepth > 1 ||
-	    xs->holdlen != 0)
+	    xs->holdlen != 0 || (xs->ctxt != NULL && xs->depth != 1))
 		return;
 	ctxt_free(xs);
 	free(xs->hold);

@@ -72,7 +72,7 @@ START_TEST(t_utf8_dfa)
 	unsigned char	 s[3];
 	struct xs	*xs;
 	unsigned	 a, b, c;
-	int		 nul, lead, want;
+	int		 nul, want;
 	uint64_t	 bad;
 
 	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
@@ -84,7 +84,7 @@ START_TEST(t_utf8_dfa)
 				s[1] = (unsigned char)b;
 				s[2] = (unsigned char)c;
 				xs->u8 = U_OK;
-				bad = xs__utf8_scan(xs, s, 3, 0, &nul, &lead);
+				bad = xs__utf8_scan(xs, s, 3, 0, &nul);
 				want = naive_utf8_ok(s, 3);
 				if (want == 1)
 					ck_assert_msg(bad == XS_NONE &&
@@ -102,12 +102,12 @@ START_TEST(t_utf8_dfa)
 }
 END_TEST
 
-/* Where the DFA says the trouble starts, and what kind it is. */
+/* Where the DFA says the trouble is, and what kind it is. */
 START_TEST(t_utf8_where)
 {
 	struct xs	*xs;
 	char		 buf[64];
-	int		 nul, lead;
+	int		 nul;
 
 	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
 	memset(buf, 'a', sizeof(buf));
@@ -116,33 +116,35 @@ START_TEST(t_utf8_where)
 	buf[37] = '\0';
 	xs->u8 = U_OK;
 	ck_assert_uint_eq(xs__utf8_scan(xs, (unsigned char *)buf, 64, 100,
-	    &nul, &lead), 137);
+	    &nul), 137);
 	ck_assert_int_eq(nul, 1);
-	ck_assert_int_eq(lead, 0);
 	buf[37] = 'a';
 	buf[50] = (char)0x80;
 	xs->u8 = U_OK;
 	ck_assert_uint_eq(xs__utf8_scan(xs, (unsigned char *)buf, 64, 0,
-	    &nul, &lead), 50);
+	    &nul), 50);
 	ck_assert_int_eq(nul, 0);
-	ck_assert_int_eq(lead, 0);
 
-	/* A bad sequence is blamed on its lead byte, even a chunk back. */
+	/* The byte that cannot go on, even when the lead came earlier. */
 	xs->u8 = U_OK;
 	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"ab\xe0",
-	    3, 10, &nul, &lead), XS_NONE);
+	    3, 10, &nul), XS_NONE);
 	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\x80",
-	    1, 13, &nul, &lead), 12);
-	ck_assert_int_eq(lead, 1);
+	    1, 13, &nul), 13);
+	ck_assert_int_eq(nul, 0);
+	xs->u8 = U_OK;
+	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\xc3\x00",
+	    2, 0, &nul), 1);
+	ck_assert_int_eq(nul, 0);
 
 	/* Valid across chunks. */
 	xs->u8 = U_OK;
 	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\xf0\x9f",
-	    2, 0, &nul, &lead), XS_NONE);
+	    2, 0, &nul), XS_NONE);
 	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\x98",
-	    1, 2, &nul, &lead), XS_NONE);
+	    1, 2, &nul), XS_NONE);
 	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\x80z",
-	    2, 3, &nul, &lead), XS_NONE);
+	    2, 3, &nul), XS_NONE);
 	ck_assert_int_eq(xs->u8, U_OK);
 	xs_free(xs);
 }

@@ -303,7 +303,7 @@ rec_free(struct rec *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Merge runs of SPACE into the next event; see the top comment. */
+/* Merge runs of SPACE into the next event and drop a trailing run. */
 static size_t
 normalize(struct rec *r)
 {
@@ -322,12 +322,10 @@ normalize(struct rec *r)
 		sp = XS_NONE;
 		o++;
 	}
-	/* Whitespace just before an error may or may not be reported. */
-	if (sp != XS_NONE && r->err == 0) {
-		r->ev[o] = r->ev[r->n - 1];
-		r->ev[o].start = sp;
-		o++;
-	}
+	/*
+	 * Whitespace at the end is reported when it ends a piece, but is
+	 * held by whatever comes next when more is fed, or lost to an error.
+	 */
 	r->n = o;
 	return o;
 }
@@ -1239,14 +1237,33 @@ START_TEST(t_errors_misc)
 	hostile_at(NULL, "</stream:stream> <!-- -->", 25, 17, XS_E_CLOSED,
 	    NULL, 1);
 	hostile(NULL, "</stream>", 9, XS_E_NOTWF, NULL, 1);
+	/* libxml2 would wait for the quote to close; the lexer refuses. */
+	hostile(NULL, "<a></a'><?xml version='1.0'?>", 30, XS_E_NOTWF,
+	    NULL, 1);
+	hostile(NULL, "<a></a '> <b/>", 14, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a></a\n\t>", 9, XS_OK, NULL, 1);
+	hostile(NULL, "<a x='<!D' y='1'/>", 18, XS_E_NOTWF, NULL, 1);
+	/* References are checked before libxml2 waits for their ';'. */
+	hostile(NULL, "<a>&#x41;&#65;&amp;&lt;&gt;&quot;&apos;</a>", 43,
+	    XS_OK, NULL, 1);
+	hostile(NULL, "<a>&k='v'></a><b/>", 18, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&;</a>", 9, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&#;</a>", 10, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&#xg;</a>", 12, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&#1a;</a>", 12, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&a b;</a>", 12, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&abcdefghijklmnopqrstuvwxyzabcdefgh;</a>", 43,
+	    XS_E_RESTRICTED, NULL, 1);
+	hostile(NULL, "<a>&abcdefgh;</a>", 17, XS_E_RESTRICTED, NULL, 1);
 	hostile(NULL, "\xff", 1, XS_E_ENCODING, NULL, 1);
-	/* A bad sequence's lead byte is judged first, as if split. */
+	/* Bytes before the one that breaks UTF-8 are judged first. */
 	hostile(NULL, "\xc3(", 2, XS_E_FORMAT, NULL, 1);
 	hostile(NULL, "\xc0\xaf", 2, XS_E_ENCODING, NULL, 1);
 	hostile(NULL, "<a>\xc3(</a>", 9, XS_E_ENCODING, NULL, 1);
 	hostile(NULL, "<a x='\xe2\x82'/>", 11, XS_E_ENCODING, NULL, 1);
 	hostile(NULL, "<a\xf0\x9f/>", 6, XS_E_ENCODING, NULL, 1);
 	hostile(NULL, "\x00", 1, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>\xe2\x82\x00</a>", 10, XS_E_ENCODING, NULL, 1);
 
 	/* libxml2 would check an open CDATA section 300 bytes per call. */
 	b = repeat("<a><![CDATA[", "x", 1000, " ]]", &len);
@@ -1273,6 +1290,10 @@ START_TEST(t_errors_misc)
 	rec_free(&r);
 	r = all_ways(NULL, NS_C, "<\x00", 2, 1);
 	ck_assert_int_eq(r.err, XS_E_ENCODING);
+	rec_free(&r);
+	/* Not a BOM: judged on the second byte, before the third breaks. */
+	r = all_ways(NULL, NS_C, "\xef\xbf\x02<", 4, 1);
+	ck_assert_int_eq(r.err, XS_E_NOTWF);
 	rec_free(&r);
 }
 END_TEST
