@@ -84,7 +84,7 @@ struct xs {
 
 	/* Lexer. */
 	unsigned		 ldepth;	/* open elements, root included */
-	unsigned		 neq;		/* '=' in the current start tag */
+	unsigned		 neq;		/* values in the current start tag */
 	uint8_t			 lst;		/* enum xs_lex */
 	uint8_t			 lsub;		/* per-state progress */
 	uint8_t			 nm;		/* chars of "stream" matched */
@@ -149,8 +149,6 @@ min64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-uint64_t	 xs__utf8_scan(struct xs *, const unsigned char *, size_t,
-		    uint64_t, int *);
 enum xs_stop	 xs__lex(struct xs *, const unsigned char *, uint64_t,
 		    uint64_t, uint64_t, uint64_t *);
 int		 xs__decl_check(struct xs *, const char *, size_t);

@@ -176,15 +176,19 @@ stag_end(const struct xs *xs, int *empty)
 static size_t
 attr_copy(char *dst, const xmlChar *v, const xmlChar *end)
 {
-	size_t	 n = 0;
+	const xmlChar	*q;
+	size_t		 n = 0, k;
 
-	while (v < end) {
-		if (*v == '&' && end - v >= 5 && memcmp(v, "&#38;", 5) == 0) {
-			dst[n++] = '&';
-			v += 5;
-		} else
-			dst[n++] = (char)*v++;
+	while ((q = memchr(v, '&', (size_t)(end - v))) != NULL) {
+		k = (size_t)(q - v);
+		memcpy(dst + n, v, k);
+		n += k;
+		dst[n++] = '&';
+		v = q + (end - q >= 5 && memcmp(q, "&#38;", 5) == 0 ? 5 : 1);
 	}
+	k = (size_t)(end - v);
+	memcpy(dst + n, v, k);
+	n += k;
 	dst[n] = '\0';
 	return n;
 }
@@ -524,8 +528,11 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
 		return;
 	}
 	for (i = 0; i < (size_t)nattr; i++) {
-		size_t n = attr_len(attrs[5 * i + 3], attrs[5 * i + 4]);
+		size_t n = (size_t)(attrs[5 * i + 4] - attrs[5 * i + 3]);
 
+		/* Decoding only ever shortens a value. */
+		if (n > xs->lim.attr_bytes)
+			n = attr_len(attrs[5 * i + 3], attrs[5 * i + 4]);
 		if (n > xs->lim.attr_bytes) {
 			xs__limit_err(xs, "attribute-bytes", n,
 			    xs->lim.attr_bytes);
@@ -1105,9 +1112,9 @@ xs_feed(struct xs *xs, const char *buf, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)buf;
 	const char	*llim;
-	uint64_t	 cbase, cend, bad, stop, pos, s, fe;
+	uint64_t	 cbase, cend, pos, s, fe;
 	enum xs_stop	 why;
-	int		 nul, lerr;
+	int		 lerr;
 
 	assert(!xs->in_cb && !xs->in_parse);
 	if (xs->err != 0)
@@ -1119,15 +1126,11 @@ xs_feed(struct xs *xs, const char *buf, size_t len)
 	xs->fed = cend;
 
 	/*
-	 * Validate first, but refuse a bad byte only when the parse gets
-	 * there: a callback may reset the stream before it, and then the
-	 * rest of buf is the caller's, not ours.
+	 * The lexer checks UTF-8 as it goes, so a callback that resets the
+	 * stream leaves the rest of buf unread: it is the caller's.
 	 */
-	bad = xs__utf8_scan(xs, p, len, cbase, &nul);
-	stop = bad != XS_NONE ? bad : cend;
-
 	for (pos = cbase; pos < cend;) {
-		why = xs__lex(xs, p, cbase, pos, stop, &s);
+		why = xs__lex(xs, p, cbase, pos, cend, &s);
 
 		/*
 		 * Let libxml2 see what the lexer released before acting on
@@ -1161,14 +1164,7 @@ xs_feed(struct xs *xs, const char *buf, size_t len)
 		case X_END:
 			if (pos == cend)
 				break;
-			if (bad != XS_NONE && pos == stop) {
-				if (nul && pos >= 4)
-					xs__seterr(xs, XS_E_NOTWF, NULL, "NUL byte");
-				else
-					xs__seterr(xs, XS_E_ENCODING, NULL, nul ?
-					    "UTF-16 or UTF-32 input" :
-					    "invalid UTF-8");
-			} else if (xs->state == S_PROLOG)
+			if (xs->state == S_PROLOG)
 				xs__limit_err(xs, "header-bytes",
 				    pos - xs->hdr_base + 1,
 				    xs->lim.header_bytes);

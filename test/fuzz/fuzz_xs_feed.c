@@ -73,10 +73,10 @@ on_event(void *arg, const struct xs_event *ev)
 			check(k->depth == 2 || k->depth == 3);
 			check(k->start <= k->end);
 			check(k->start >= ev->start && k->end <= ev->end);
-			if (k->depth == 2)
+			if (k->depth == 2) {
 				check(k->start >= prev);
-			if (k->depth == 2)
 				prev = k->end;
+			}
 			check(strlen(k->text) < 64);
 		}
 	}
@@ -94,7 +94,7 @@ on_event(void *arg, const struct xs_event *ev)
 			e->name = e->nm;
 		}
 	}
-	if (r->reset_mode && ev->type == XS_EV_ELEMENT &&
+	if (r->reset_mode && ev->type == XS_EV_ELEMENT && ev->name != NULL &&
 	    (strcmp(ev->name, "starttls") == 0 ||
 	    strcmp(ev->name, "proceed") == 0)) {
 		xs_reset(r->xs);

@@ -1446,6 +1446,54 @@ START_TEST(t_hold)
 }
 END_TEST
 
+/*
+ * UTF-8 is checked wherever the lexer happens to be: a bad sequence is
+ * unsupported-encoding, and NUL not-well-formed, in every context and
+ * every chunking.  Where the context itself refuses the first byte (text
+ * at the top level, a digit expected), a byte that may start a character
+ * gets the context's verdict, as every byte before the one that breaks
+ * UTF-8 is judged.
+ */
+START_TEST(t_utf8_everywhere)
+{
+	static const struct {
+		const char	*ctx;
+		int		 lead;	/* verdict on a good lead byte, or 0 */
+	} c[] = {
+		{ "<a>@</a>", 0 }, { "<a b='@'/>", 0 }, { "<a b=\"@\"/>", 0 },
+		{ "<a@/>", 0 }, { "<a b@='1'/>", 0 }, { "<a></a@>", 0 },
+		{ "<a><![CDATA[@]]></a>", 0 }, { "<a>&a@;</a>", 0 },
+		{ "@", XS_E_FORMAT }, { "<a>x&#@;</a>", XS_E_NOTWF },
+	};
+	static const char *const bad[] = {
+		"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
+		"\xf4\x90\x80\x80", "\xff", "\x80", "\xc3(", "\xf0\x9f\x98",
+	};
+	char		 body[64];
+	size_t		 i, k, len;
+	const char	*at;
+	int		 lead;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		at = strchr(c[i].ctx, '@');
+		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			lead = (unsigned char)bad[k][0] >= 0xc2 &&
+			    (unsigned char)bad[k][0] <= 0xf4;
+			len = (size_t)snprintf(body, sizeof(body), "%.*s%s%s",
+			    (int)(at - c[i].ctx), c[i].ctx, bad[k], at + 1);
+			hostile(NULL, body, len, lead && c[i].lead != 0 ?
+			    c[i].lead : XS_E_ENCODING, NULL, 1);
+		}
+		len = (size_t)snprintf(body, sizeof(body), "%.*s", (int)(at -
+		    c[i].ctx), c[i].ctx);
+		body[len++] = '\0';
+		len += (size_t)snprintf(body + len, sizeof(body) - len, "%s",
+		    at + 1);
+		hostile(NULL, body, len, XS_E_NOTWF, NULL, 1);
+	}
+}
+END_TEST
+
 static Suite *
 xs_suite(void)
 {
@@ -1478,6 +1526,7 @@ xs_suite(void)
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, t_errors_misc);
+	tcase_add_test(tc, t_utf8_everywhere);
 	tcase_add_test(tc, t_limits);
 	tcase_add_test(tc, t_hostile_big);
 	tcase_add_test(tc, t_nomem);
