@@ -19,6 +19,7 @@
 
 #define XS_NONE		UINT64_MAX
 #define XS_PI_MAX	256	/* bytes of an XML declaration */
+#define XS_REF_MAX	32	/* bytes of a reference after its '&' */
 #define XS_KIDS_MAX	128	/* captured descendants of features */
 #define XS_KID_TEXT	64	/* text kept per captured element, incl. NUL */
 #define XS_DEPTH_MAX	250	/* libxml2 stops at 256 without HUGE */
@@ -44,7 +45,8 @@ enum xs_lex {
 	L_PI,			/* after "<?" */
 	L_BOM,			/* in a byte order mark at offset 0 */
 	L_ETAG,			/* in an end tag */
-	L_CDATA			/* in a CDATA section */
+	L_CDATA,		/* in a CDATA section */
+	L_REF			/* in a reference in text */
 };
 
 /* Why the lexer stopped. */
@@ -79,11 +81,10 @@ struct xs {
 	uint64_t		 decl_at;	/* where an XML decl may start */
 	uint64_t		 tag_start;	/* '<' of the markup being lexed */
 	uint64_t		 top_start;	/* '<' of the open top-level markup */
-	uint64_t		 u8start;	/* first byte of a UTF-8 sequence */
 
 	/* Lexer. */
 	unsigned		 ldepth;	/* open elements, root included */
-	unsigned		 neq;		/* '=' in the current start tag */
+	unsigned		 neq;		/* values in the current start tag */
 	uint8_t			 lst;		/* enum xs_lex */
 	uint8_t			 lsub;		/* per-state progress */
 	uint8_t			 nm;		/* chars of "stream" matched */
@@ -148,8 +149,6 @@ min64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-uint64_t	 xs__utf8_scan(struct xs *, const unsigned char *, size_t,
-		    uint64_t, int *, int *);
 enum xs_stop	 xs__lex(struct xs *, const unsigned char *, uint64_t,
 		    uint64_t, uint64_t, uint64_t *);
 int		 xs__decl_check(struct xs *, const char *, size_t);

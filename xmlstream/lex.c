@@ -2,7 +2,7 @@
  * lex.c: the byte-level half of xmlstream, which sees every byte before
  * libxml2 does.
  *
- * Owns the UTF-8 validator, the lexer and the check of the XML
+ * Owns the UTF-8 validation, the lexer and the check of the XML
  * declaration.  The lexer knows the markup structure of the bytes (tags,
  * quotes, depth) but not namespaces.  It decides how far libxml2 may be
  * fed, rejects what RFC 6120 section 11 forbids (comments, PIs, DTDs,
@@ -11,6 +11,13 @@
  * the markup xmlstream.c must act on (the stream root, a restart, the
  * end of the stream, an XML declaration).  It never calls libxml2 and
  * never allocates.
+ *
+ * UTF-8 is checked in the same pass, in the loops that look for markup
+ * anyway: every byte is checked before the lexer acts on it, and the
+ * lexer stops at the first byte that is not UTF-8 (or is NUL, which
+ * libxml2 would take for the end of its buffer), so what it decides
+ * never depends on where the input was cut.  A sequence cut by the end
+ * of a chunk carries its DFA state over to the next.
  */
 #include <string.h>
 #include <strings.h>
@@ -20,10 +27,9 @@
 static const char xs_bang[] = "<![CDATA[";
 
 /*
- * UTF-8 validation: a DFA over byte classes.  Overlong forms, surrogates
- * and code points above U+10FFFF are rejected by the classes allowed
- * after E0, ED, F0 and F4.  NUL gets a class of its own because libxml2
- * takes it for the end of its buffer.
+ * The UTF-8 DFA, over byte classes.  Overlong forms, surrogates and code
+ * points above U+10FFFF are refused by the classes allowed after E0, ED,
+ * F0 and F4.  NUL has a class of its own.
  */
 static const uint8_t u8class[256] = {
 	/* 00: NUL 0, then ASCII 1 */
@@ -70,61 +76,227 @@ static const uint8_t u8next[U_BAD][13] = {
 };
 
 /*
- * Scan p[0, len) at stream offset base with the DFA state carried in xs.
- * Returns XS_NONE, or the offset of the first unacceptable byte: a NUL
- * (*nul set), a byte that can start no sequence, or the lead byte of a
- * sequence that turned out bad (*lead set; it may lie in an earlier
- * chunk).
+ * Tables for the byte loops: 1 for the bytes a state acts on, 2 for NUL
+ * and the bytes above 0x7f, which must be checked as UTF-8 first.
  */
-uint64_t
-xs__utf8_scan(struct xs *xs, const unsigned char *p, size_t len, uint64_t base,
-    int *nul, int *lead)
-{
-	size_t		 i = 0;
-	uint8_t		 st = xs->u8, prev;
-	uint64_t	 w;
+#define U16	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2
+#define HIGH	[0x80] = U16, U16, U16, U16, U16, U16, U16, U16
 
-	*nul = *lead = 0;
-	while (i < len) {
-		if (st == U_OK) {
-			/* Eight ASCII bytes with no NUL at a time. */
-			while (i + 8 <= len) {
-				memcpy(&w, p + i, 8);
-				if ((w & 0x8080808080808080ULL) != 0 ||
-				    ((w - 0x0101010101010101ULL) & ~w &
-				    0x8080808080808080ULL) != 0)
-					break;
-				i += 8;
-			}
-			if (i == len)
-				break;
-			if (p[i] > 0x7f)
-				xs->u8start = base + i;
-		}
-		prev = st;
+/*
+ * A start tag, outside values.  Attributes are counted by their values,
+ * each of which is quoted, so '=' needs no stop.
+ */
+static const uint8_t stag_stop[256] = {
+	[0] = 2, ['>'] = 1, ['\''] = 1, ['"'] = 1, ['<'] = 1, HIGH
+};
+
+/* What ends an element name. */
+static const uint8_t name_stop[256] = {
+	[0] = 2, ['>'] = 1, ['\''] = 1, ['"'] = 1, ['='] = 1, ['<'] = 1,
+	['/'] = 1, [' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, HIGH
+};
+
+/* An end tag's '>', and the bytes no end tag may hold. */
+static const uint8_t etag_stop[256] = {
+	[0] = 2, ['>'] = 1, ['<'] = 1, ['\''] = 1, ['"'] = 1, ['&'] = 1,
+	['='] = 1, ['/'] = 1, ['!'] = 1, ['?'] = 1, HIGH
+};
+
+/* Every byte's high bit, and its low bit, for the word-wide checks. */
+#define HI	0x8080808080808080ULL
+#define LO	0x0101010101010101ULL
+
+/*
+ * Word-at-a-time scanning, on little-endian machines: there a byte's
+ * borrow in the zero-byte test (w - LO) & ~w & HI only reaches the bytes
+ * after it in memory, so the lowest flag is exact, and that is the one
+ * wanted.  Elsewhere the plain loop does.
+ */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SWAR	1
+#else
+#define SWAR	0
+#endif
+
+/*
+ * The first of p[i, n) that is a, b, NUL or above 0x7f, or n: text and
+ * attribute values, eight bytes at a time.
+ */
+static inline size_t
+scan(const unsigned char *p, size_t i, size_t n, unsigned char a,
+    unsigned char b)
+{
+	uint64_t	 w, x, y, m;
+
+	while (SWAR && i + 8 <= n) {
+		memcpy(&w, p + i, 8);
+		x = w ^ (LO * a);
+		y = w ^ (LO * b);
+		m = (((x - LO) & ~x) | ((y - LO) & ~y) | ((w - LO) & ~w) | w) &
+		    HI;
+		if (m != 0)
+			return i + ((size_t)__builtin_ctzll(m) >> 3);
+		i += 8;
+	}
+	while (i < n && p[i] != a && p[i] != b && p[i] != 0 && p[i] < 0x80)
+		i++;
+	return i;
+}
+
+/*
+ * The length of the valid multi-byte sequence at p, of which four bytes
+ * may be read, or 0 if there is none.
+ */
+static inline size_t
+seq_len(const unsigned char *p)
+{
+	unsigned	 c = p[0], lo = 0x80, hi = 0xbf;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c == 0xe0 || c == 0xf0)
+		lo = c == 0xe0 ? 0xa0 : 0x90;
+	else if (c == 0xed || c == 0xf4)
+		hi = c == 0xed ? 0x9f : 0x8f;
+	if (p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80)
+		return 0;
+	if (c >= 0xe0 && c <= 0xef)
+		return 3;
+	if (c >= 0xf0 && c <= 0xf4 && (p[3] & 0xc0) == 0x80)
+		return 4;
+	return 0;
+}
+
+/*
+ * Check the character starting at p[i], a NUL or a byte above 0x7f, the
+ * DFA being at a character boundary.  Returns the index after it, or n
+ * with the DFA state kept if the character is cut there, or SIZE_MAX
+ * with *bad the index of the byte that is not UTF-8 and xs->u8 U_NUL or
+ * U_BAD.
+ */
+static size_t
+u8_char(struct xs *xs, const unsigned char *p, size_t i, size_t n,
+    size_t *bad)
+{
+	size_t	 k;
+	uint8_t	 st = U_OK;
+
+	if (i + 4 <= n && (k = seq_len(p + i)) != 0)
+		return i + k;
+	for (; i < n; i++) {
 		st = u8next[st][u8class[p[i]]];
 		if (st >= U_BAD) {
 			xs->u8 = st;
-			*nul = st == U_NUL;
-			*lead = prev != U_OK;
-			return prev == U_OK ? base + i : xs->u8start;
+			*bad = i;
+			return SIZE_MAX;
 		}
-		i++;
+		if (st == U_OK)
+			return i + 1;
 	}
 	xs->u8 = st;
-	return XS_NONE;
+	return n;
 }
 
-/* The end of what may be scanned before a limit is exceeded. */
-static uint64_t
-limit_end(const struct xs *xs)
+/* Finish a character that the end of the last chunk cut; as u8_char(). */
+static size_t
+u8_resume(struct xs *xs, const unsigned char *p, size_t i, size_t n,
+    size_t *bad)
 {
-	if (xs->state == S_PROLOG)
-		return xs->hdr_base + xs->lim.header_bytes;
-	if (xs->state == S_STREAM && xs->top_start != XS_NONE)
-		return xs->top_start + xs->lim.stanza_bytes;
-	return XS_NONE;
+	uint8_t	 st = xs->u8;
+
+	for (; i < n; i++) {
+		st = u8next[st][u8class[p[i]]];
+		if (st >= U_BAD) {
+			xs->u8 = st;
+			*bad = i;
+			return SIZE_MAX;
+		}
+		if (st == U_OK)
+			break;
+	}
+	xs->u8 = st;
+	return i < n ? i + 1 : n;
 }
+
+/*
+ * Whether c may start a character: states that decide on a byte check
+ * this first, so an invalid byte is refused as such whatever the state.
+ */
+static inline int
+lead_ok(struct xs *xs, unsigned char c)
+{
+	if (c != 0 && (c < 0x80 || u8next[U_OK][u8class[c]] != U_BAD))
+		return 1;
+	xs->u8 = c == 0 ? U_NUL : U_BAD;
+	return 0;
+}
+
+/* The error for a byte that is not UTF-8, at stream offset pos. */
+static void
+u8_error(struct xs *xs, uint64_t pos)
+{
+	if (xs->u8 != U_NUL)
+		xs__seterr(xs, XS_E_ENCODING, NULL, "invalid UTF-8");
+	else if (pos < 4)
+		xs__seterr(xs, XS_E_ENCODING, NULL, "UTF-16 or UTF-32 input");
+	else
+		xs__seterr(xs, XS_E_NOTWF, NULL, "NUL byte");
+}
+
+/*
+ * Bytes of a name, roughly: libxml2 checks names exactly, this only has
+ * to know where a reference can end.
+ */
+static int
+namechar(unsigned char c, int first)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	    c == ':' || c >= 0x80)
+		return 1;
+	return !first && ((c >= '0' && c <= '9') || c == '-' || c == '.');
+}
+
+static int
+ishex(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+/*
+ * How far p may be scanned: to, or less where the header or the open
+ * top-level element would go over its limit.
+ */
+static size_t
+scan_end(const struct xs *xs, uint64_t top, uint64_t cbase, uint64_t to)
+{
+	uint64_t	 lim = XS_NONE;
+
+	if (xs->state == S_PROLOG)
+		lim = xs->hdr_base + xs->lim.header_bytes;
+	else if (xs->state == S_STREAM && top != XS_NONE)
+		lim = top + xs->lim.stanza_bytes;
+	return (size_t)(min64(to, lim) - cbase);
+}
+
+/*
+ * The lexer keeps its busiest fields in locals, which the compiler can
+ * hold in registers, and stores them back whenever it returns.
+ */
+#define SAVE() do {				\
+	xs->lst = lst;				\
+	xs->ldepth = ldepth;			\
+	xs->top_start = top;			\
+	xs->tag_start = tag;			\
+} while (0)
+
+/* Fail at index i with a message; used only inside xs__lex(). */
+#define LEX_ERR(i, code, msg) do {				\
+	*at = cbase + (i);					\
+	xs__seterr(xs, (code), NULL, "%s", (msg));		\
+	SAVE();							\
+	return X_ERR;						\
+} while (0)
 
 /*
  * The lexer.  Scans p[i] for stream offsets [cbase + i, to) and stops at
@@ -135,245 +307,433 @@ enum xs_stop
 xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
     uint64_t to, uint64_t *at)
 {
-	size_t		 i = (size_t)(from - cbase), n;
-	const unsigned char *q;
-	unsigned char	 c;
-	unsigned	 lvl;
+	size_t		 i = (size_t)(from - cbase), n, e, bad = 0;
+	uint64_t	 top = xs->top_start, tag = xs->tag_start;
+	unsigned	 ldepth = xs->ldepth, lvl, nm;
+	uint8_t		 lst = xs->lst, st;
+	unsigned char	 c, q;
 
+	n = scan_end(xs, top, cbase, to);
+	if (xs->u8 != U_OK && lst != L_BOM && i < n) {
+		/* The rest of a character cut at the end of the last chunk. */
+		if ((e = u8_resume(xs, p, i, n, &bad)) == SIZE_MAX)
+			goto enc;
+		if (lst == L_REF)
+			xs->nm += (uint8_t)(e - i);
+		i = e;
+	}
 	for (;;) {
-		n = (size_t)(min64(to, limit_end(xs)) - cbase);
 		if (i >= n) {
 			*at = cbase + i;
+			SAVE();
 			return X_END;
 		}
 		c = p[i];
-		switch (xs->lst) {
+		switch (lst) {
 		case L_TEXT:
-			if (xs->ldepth >= 2) {
-				q = memchr(p + i, '<', n - i);
-				if (q == NULL) {
-					i = n;
+			if (ldepth >= 2) {
+				for (;;) {
+					i = scan(p, i, n, '<', '&');
+					if (i == n || p[i] == '<' || p[i] == '&')
+						break;
+					if ((i = u8_char(xs, p, i, n, &bad)) ==
+					    SIZE_MAX)
+						goto enc;
+				}
+				if (i == n)
+					break;
+				if (p[i] == '&') {
+					i++;
+					lst = L_REF;
+					xs->lsub = 0;
+					xs->nm = 0;
 					break;
 				}
-				i = (size_t)(q - p);
 			} else {
 				while (i < n && isws(p[i]))
 					i++;
 				if (i == n)
 					break;
 				c = p[i];
-				if (xs->state == S_CLOSED) {
-					*at = cbase + i;
-					xs__seterr(xs, XS_E_CLOSED, NULL,
-					    "data after the stream was closed");
-					return X_ERR;
+				if (!lead_ok(xs, c)) {
+					bad = i;
+					goto enc;
 				}
+				if (xs->state == S_CLOSED)
+					LEX_ERR(i, XS_E_CLOSED,
+					    "data after the stream was closed");
 				if (c == 0xef && cbase + i == 0 &&
 				    xs->state == S_PROLOG) {
-					xs->lst = L_BOM;
+					lst = L_BOM;
 					xs->lsub = 1;
+					xs->u8 = u8next[U_OK][u8class[c]];
 					i++;
 					break;
 				}
 				if (c != '<') {
-					*at = cbase + i;
 					if (xs->state == S_PROLOG)
-						xs__seterr(xs, XS_E_NOTWF, NULL,
+						LEX_ERR(i, XS_E_NOTWF,
 						    "text before the stream "
 						    "header");
-					else
-						xs__seterr(xs, XS_E_FORMAT, NULL,
-						    "text at the top level");
-					return X_ERR;
+					LEX_ERR(i, XS_E_FORMAT,
+					    "text at the top level");
 				}
-				if (xs->ldepth == 1)
-					xs->top_start = cbase + i;
+				if (ldepth == 1) {
+					top = cbase + i;
+					n = scan_end(xs, top, cbase, to);
+				}
 			}
-			xs->tag_start = cbase + i;
-			xs->lst = L_LT;
+			tag = cbase + i;
+			lst = L_LT;
 			i++;
-			break;
-		case L_BOM:
-			if (c != (xs->lsub == 1 ? 0xbb : 0xbf)) {
-				*at = cbase + i;
-				xs__seterr(xs, XS_E_NOTWF, NULL,
-				    "text before the stream header");
-				return X_ERR;
-			}
-			i++;
-			if (++xs->lsub == 3) {
-				xs->lst = L_TEXT;
-				xs->decl_at = 3;
-			}
-			break;
+			if (i >= n)
+				break;
+			c = p[i];
+			/* FALLTHROUGH */
 		case L_LT:
+			if (!lead_ok(xs, c)) {
+				bad = i;
+				goto enc;
+			}
 			if (c == '/') {
-				if (xs->ldepth == 0) {
-					*at = cbase + i;
-					xs__seterr(xs, XS_E_NOTWF, NULL,
+				if (ldepth == 0)
+					LEX_ERR(i, XS_E_NOTWF,
 					    "end tag before the stream header");
-					return X_ERR;
-				}
-				xs->lst = L_ETAG;
+				lst = L_ETAG;
 				i++;
-			} else if (c == '?') {
-				if (xs->ldepth >= 2) {
-					*at = cbase + i;
-					xs__seterr(xs, XS_E_RESTRICTED, NULL,
+				break;
+			}
+			if (c == '?') {
+				if (ldepth >= 2)
+					LEX_ERR(i, XS_E_RESTRICTED,
 					    "processing instruction");
-					return X_ERR;
-				}
-				xs->lst = L_PI;
+				lst = L_PI;
 				xs->lsub = 2;
 				xs->pi_decl = 0;
 				i++;
-			} else if (c == '!') {
-				xs->lst = L_BANG;
+				break;
+			}
+			if (c == '!') {
+				lst = L_BANG;
 				xs->lsub = 2;
 				i++;
-			} else {
-				/* The new element's level; the root's is 0. */
-				lvl = xs->ldepth;
-				if (lvl > xs->lim.depth) {
-					*at = cbase + i;
-					xs__limit_err(xs, "depth", lvl,
-					    xs->lim.depth);
-					return X_ERR;
-				}
-				xs->lst = L_STAG;
-				xs->neq = 0;
-				xs->slash = 0;
-				xs->in_name = 1;
-				xs->nm = 0;
-				xs->is_stream = 0;
+				break;
 			}
-			break;
+			/* A start tag; the new element's level, the root's 0. */
+			lvl = ldepth;
+			if (lvl > xs->lim.depth) {
+				*at = cbase + i;
+				xs__limit_err(xs, "depth", lvl, xs->lim.depth);
+				SAVE();
+				return X_ERR;
+			}
+			lst = L_STAG;
+			xs->neq = 0;
+			xs->slash = 0;
+			xs->in_name = lvl == 1;
+			xs->nm = 0;
+			xs->is_stream = 0;
+			/* FALLTHROUGH */
 		case L_STAG:
-			for (; i < n; i++) {
-				c = p[i];
-				if (xs->in_name) {
+			if (xs->in_name) {
+				/*
+				 * A top-level element's name: is its local part
+				 * "stream"?  Only a restart header needs to know.
+				 */
+				nm = xs->nm;
+				while (i < n) {
+					c = p[i];
+					if (name_stop[c] == 1)
+						break;
+					if (name_stop[c] == 2) {
+						nm = 7;
+						if ((i = u8_char(xs, p, i, n,
+						    &bad)) == SIZE_MAX)
+							goto enc;
+						continue;
+					}
 					if (c == ':')
-						xs->nm = 0;
-					else if (isws(c) || c == '/' ||
-					    c == '>') {
-						xs->in_name = 0;
-						xs->is_stream = xs->nm == 6;
-					} else if (xs->nm < 6 &&
-					    c == (unsigned char)"stream"[xs->nm])
-						xs->nm++;
+						nm = 0;
+					else if (nm < 6 &&
+					    c == (unsigned char)"stream"[nm])
+						nm++;
 					else
-						xs->nm = 7;
+						nm = 7;
+					i++;
 				}
-				if (c == '>' || c == '\'' || c == '"' ||
-				    c == '=' || c == '<')
+				xs->nm = nm;
+				if (i == n)
 					break;
-				xs->slash = c == '/';
+				xs->in_name = 0;
+				xs->is_stream = nm == 6;
+			}
+			/*
+			 * The rest of the tag in one go, attribute values
+			 * included; see L_SQ for a value cut by the chunk.
+			 */
+			for (;;) {
+				while (i < n && stag_stop[p[i]] == 0)
+					i++;
+				if (i == n) {
+					/* Whether "/>" may be split here. */
+					xs->slash = p[n - 1] == '/';
+					break;
+				}
+				c = p[i];
+				if (stag_stop[c] == 2) {
+					if ((i = u8_char(xs, p, i, n, &bad)) ==
+					    SIZE_MAX)
+						goto enc;
+					continue;
+				}
+				if (c == '\'' || c == '"') {
+					if (++xs->neq > xs->lim.attrs +
+					    xs->lim.nsdecls) {
+						*at = cbase + i;
+						xs__limit_err(xs, "attributes",
+						    xs->neq, xs->lim.attrs +
+						    xs->lim.nsdecls);
+						SAVE();
+						return X_ERR;
+					}
+					for (e = i + 1;;) {
+						e = scan(p, e, n, c, '<');
+						if (e == n || p[e] == c ||
+						    p[e] == '<')
+							break;
+						if ((e = u8_char(xs, p, e, n,
+						    &bad)) == SIZE_MAX)
+							goto enc;
+					}
+					if (e == n) {
+						lst = c == '\'' ? L_SQ : L_DQ;
+						i = n;
+						break;
+					}
+					if (p[e] == '<')
+						LEX_ERR(e, XS_E_NOTWF,
+						    "'<' in an attribute value");
+					i = e + 1;
+					continue;
+				}
+				break;
 			}
 			if (i == n)
 				break;
-			if (c == '\'' || c == '"') {
-				xs->lst = c == '\'' ? L_SQ : L_DQ;
-				xs->slash = 0;
-				i++;
-				break;
-			}
-			if (c == '=') {
-				xs->slash = 0;
-				if (++xs->neq > xs->lim.attrs + xs->lim.nsdecls) {
-					*at = cbase + i;
-					xs__limit_err(xs, "attributes", xs->neq,
-					    xs->lim.attrs + xs->lim.nsdecls);
-					return X_ERR;
-				}
-				i++;
-				break;
-			}
-			if (c == '<') {
-				*at = cbase + i;
-				xs__seterr(xs, XS_E_NOTWF, NULL,
-				    "'<' in a start tag");
-				return X_ERR;
-			}
-			/* '>': the start tag is complete. */
+			if (c == '<')
+				LEX_ERR(i, XS_E_NOTWF, "'<' in a start tag");
+			/*
+			 * '>': the start tag is complete, and empty if the
+			 * byte before is '/', in this chunk or the last.
+			 */
+			xs->slash = i > 0 ? p[i - 1] == '/' : xs->slash;
 			i++;
-			xs->lst = L_TEXT;
-			lvl = xs->ldepth;
+			lst = L_TEXT;
+			lvl = ldepth;
 			if (!xs->slash)
-				xs->ldepth++;
+				ldepth++;
 			*at = cbase + i;
-			if (lvl == 1 && xs->slash)
-				xs->top_start = XS_NONE;
-			if (lvl == 0)
-				return X_ROOT;
-			if (lvl == 1 && xs->is_stream)
-				return X_STREAM;
+			if (lvl == 1 && xs->slash) {
+				top = XS_NONE;
+				n = scan_end(xs, top, cbase, to);
+			}
+			if (lvl == 0 || (lvl == 1 && xs->is_stream)) {
+				SAVE();
+				return lvl == 0 ? X_ROOT : X_STREAM;
+			}
 			break;
 		case L_SQ:
 		case L_DQ:
-			q = memchr(p + i, xs->lst == L_SQ ? '\'' : '"', n - i);
-			if (q == NULL) {
-				i = n;
-				break;
+			/*
+			 * No '<' in a value: libxml2 finds where a start tag
+			 * ends from the last '<' it holds, and one in a value
+			 * can leave it waiting on a complete tag.
+			 */
+			q = lst == L_SQ ? '\'' : '"';
+			for (;;) {
+				i = scan(p, i, n, q, '<');
+				if (i == n || p[i] == q || p[i] == '<')
+					break;
+				if ((i = u8_char(xs, p, i, n, &bad)) == SIZE_MAX)
+					goto enc;
 			}
-			i = (size_t)(q - p) + 1;
-			xs->lst = L_STAG;
+			if (i == n)
+				break;
+			if (p[i] == '<')
+				LEX_ERR(i, XS_E_NOTWF,
+				    "'<' in an attribute value");
+			i++;
+			lst = L_STAG;
+			xs->slash = 0;
+			break;
+		case L_BOM:
+			/* The bytes of U+FEFF after its EF, in the DFA too. */
+			st = u8next[xs->u8][u8class[c]];
+			if (st >= U_BAD) {
+				xs->u8 = st;
+				bad = i;
+				goto enc;
+			}
+			if (c != (xs->lsub == 1 ? 0xbb : 0xbf))
+				LEX_ERR(i, XS_E_NOTWF,
+				    "text before the stream header");
+			xs->u8 = st;
+			i++;
+			if (++xs->lsub == 3) {
+				lst = L_TEXT;
+				xs->decl_at = 3;
+			}
 			break;
 		case L_ETAG:
-			q = memchr(p + i, '>', n - i);
-			if (q == NULL) {
-				i = n;
-				break;
+			/*
+			 * Only a name and whitespace may come before the '>'.
+			 * libxml2 would take a quote here for the start of an
+			 * attribute value and wait for its end, while this
+			 * lexer had moved on.
+			 */
+			for (;;) {
+				while (i < n && etag_stop[p[i]] == 0)
+					i++;
+				if (i == n || etag_stop[p[i]] == 1)
+					break;
+				if ((i = u8_char(xs, p, i, n, &bad)) == SIZE_MAX)
+					goto enc;
 			}
-			i = (size_t)(q - p) + 1;
-			xs->lst = L_TEXT;
-			if (--xs->ldepth == 1)
-				xs->top_start = XS_NONE;
-			else if (xs->ldepth == 0) {
+			if (i == n)
+				break;
+			if (p[i] != '>')
+				LEX_ERR(i, XS_E_NOTWF, "malformed end tag");
+			i++;
+			lst = L_TEXT;
+			if (--ldepth == 1) {
+				top = XS_NONE;
+				n = scan_end(xs, top, cbase, to);
+			} else if (ldepth == 0) {
 				*at = cbase + i;
+				SAVE();
 				return X_CLOSE;
 			}
 			break;
 		case L_BANG:
+			if (!lead_ok(xs, c)) {
+				bad = i;
+				goto enc;
+			}
 			if (xs->lsub == 2) {
-				if (c == '-' || (c >= 'A' && c <= 'Z')) {
-					*at = cbase + i;
-					xs__seterr(xs, XS_E_RESTRICTED, NULL,
-					    c == '-' ? "comment" : "DTD");
-					return X_ERR;
-				}
-				if (c == '[' && xs->ldepth == 1) {
-					*at = cbase + i;
-					xs__seterr(xs, XS_E_FORMAT, NULL,
+				if (c == '-')
+					LEX_ERR(i, XS_E_RESTRICTED, "comment");
+				if (c >= 'A' && c <= 'Z')
+					LEX_ERR(i, XS_E_RESTRICTED, "DTD");
+				if (c == '[' && ldepth == 1)
+					LEX_ERR(i, XS_E_FORMAT,
 					    "CDATA at the top level");
-					return X_ERR;
-				}
 			}
-			if (c != (unsigned char)xs_bang[xs->lsub] ||
-			    xs->ldepth == 0) {
-				*at = cbase + i;
-				xs__seterr(xs, XS_E_NOTWF, NULL, "malformed markup");
-				return X_ERR;
-			}
+			if (c != (unsigned char)xs_bang[xs->lsub] || ldepth == 0)
+				LEX_ERR(i, XS_E_NOTWF, "malformed markup");
 			i++;
 			if (++xs->lsub == sizeof(xs_bang) - 1) {
-				xs->lst = L_CDATA;
+				lst = L_CDATA;
 				xs->lsub = 0;
 			}
 			break;
 		case L_CDATA:
-			for (; i < n; i++) {
+			while (i < n) {
 				c = p[i];
 				if (c == '>' && xs->lsub >= 2)
 					break;
+				if (c == 0 || c >= 0x80) {
+					xs->lsub = 0;
+					if ((i = u8_char(xs, p, i, n, &bad)) ==
+					    SIZE_MAX)
+						goto enc;
+					continue;
+				}
 				if (c == ']') {
 					if (xs->lsub < 2)
 						xs->lsub++;
 				} else
 					xs->lsub = 0;
+				i++;
 			}
 			if (i < n) {
 				i++;
-				xs->lst = L_TEXT;
+				lst = L_TEXT;
+			}
+			break;
+		case L_REF:
+			/*
+			 * '&' Name ';', "&#" digits ';' or "&#x" hex ';'.
+			 * libxml2 waits for a ';' wherever it comes, while
+			 * this lexer would have gone on past element ends,
+			 * so a malformed reference is refused here.  A name
+			 * too long for one of the five predefined entities is
+			 * refused as well; libxml2 would ask for it.
+			 */
+			while (i < n) {
+				if (xs->nm >= XS_REF_MAX) {
+					if (xs->lsub == 3)
+						LEX_ERR(i, XS_E_RESTRICTED,
+						    "entity reference");
+					LEX_ERR(i, XS_E_NOTWF,
+					    "malformed reference");
+				}
+				c = p[i];
+				if (c == ';' && xs->lsub >= 3) {
+					i++;
+					lst = L_TEXT;
+					break;
+				}
+				if (!lead_ok(xs, c)) {
+					bad = i;
+					goto enc;
+				}
+				switch (xs->lsub) {
+				case 0:		/* after '&' */
+					if (c == '#')
+						xs->lsub = 1;
+					else if (namechar(c, 1))
+						xs->lsub = 3;
+					else
+						xs->lsub = 9;
+					break;
+				case 1:		/* after "&#" */
+					if (c == 'x')
+						xs->lsub = 2;
+					else if (c >= '0' && c <= '9')
+						xs->lsub = 4;
+					else
+						xs->lsub = 9;
+					break;
+				case 2:		/* after "&#x" */
+					xs->lsub = ishex(c) ? 5 : 9;
+					break;
+				case 3:		/* in a name */
+					if (!namechar(c, 0))
+						xs->lsub = 9;
+					break;
+				case 4:		/* in decimal digits */
+					if (c < '0' || c > '9')
+						xs->lsub = 9;
+					break;
+				case 5:		/* in hex digits */
+					if (!ishex(c))
+						xs->lsub = 9;
+					break;
+				}
+				if (xs->lsub == 9)
+					LEX_ERR(i, XS_E_NOTWF,
+					    "malformed reference");
+				if (c >= 0x80) {
+					/* A name character, taken whole. */
+					if ((e = u8_char(xs, p, i, n, &bad)) ==
+					    SIZE_MAX)
+						goto enc;
+					xs->nm += (uint8_t)(e - i);
+					i = e;
+				} else {
+					xs->nm++;
+					i++;
+				}
 			}
 			break;
 		case L_PI:
@@ -382,44 +742,55 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 			 * ours to check; it is never fed to libxml2.
 			 */
 			if (xs->lsub < 6) {
-				if (xs->lsub < 5 &&
-				    c != (unsigned char)"<?xml"[xs->lsub]) {
-					*at = cbase + i;
-					xs__seterr(xs, XS_E_RESTRICTED, NULL,
-					    "processing instruction");
-					return X_ERR;
+				if (!lead_ok(xs, c)) {
+					bad = i;
+					goto enc;
 				}
+				if (xs->lsub < 5 &&
+				    c != (unsigned char)"<?xml"[xs->lsub])
+					LEX_ERR(i, XS_E_RESTRICTED,
+					    "processing instruction");
 				if (xs->lsub == 5 && !isws(c)) {
-					*at = cbase + i;
 					if (c == '?')
-						xs__seterr(xs, XS_E_NOTWF, NULL,
+						LEX_ERR(i, XS_E_NOTWF,
 						    "malformed XML declaration");
-					else
-						xs__seterr(xs, XS_E_RESTRICTED, NULL,
-						    "processing instruction");
-					return X_ERR;
+					LEX_ERR(i, XS_E_RESTRICTED,
+					    "processing instruction");
 				}
 				xs->lsub++;
 				i++;
 				break;
 			}
-			if (cbase + i - xs->tag_start >= XS_PI_MAX) {
-				*at = cbase + i;
-				xs__seterr(xs, XS_E_NOTWF, NULL,
+			if (cbase + i - tag >= XS_PI_MAX)
+				LEX_ERR(i, XS_E_NOTWF,
 				    "XML declaration too long");
-				return X_ERR;
+			if (c == 0 || c >= 0x80) {
+				/* Refused later, but it must be UTF-8 first. */
+				xs->pi_decl = 0;
+				if ((i = u8_char(xs, p, i, n, &bad)) == SIZE_MAX)
+					goto enc;
+				break;
 			}
 			i++;
 			if (c == '>' && xs->pi_decl) {
-				xs->lst = L_TEXT;
+				lst = L_TEXT;
 				*at = cbase + i;
+				SAVE();
 				return X_PI;
 			}
 			xs->pi_decl = c == '?';
 			break;
 		}
 	}
+enc:
+	*at = cbase + bad;
+	u8_error(xs, cbase + bad);
+	SAVE();
+	return X_ERR;
 }
+
+#undef LEX_ERR
+#undef SAVE
 
 /* Skip pseudo-attribute syntax: S? '=' S? quote value quote. */
 static int

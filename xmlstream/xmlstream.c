@@ -41,6 +41,12 @@
 
 #include "internal.h"
 
+/*
+ * What libxml2 needs buffered to check a block of an unterminated CDATA
+ * section: its private XML_PARSER_BIG_BUFFER_SIZE (300), plus two.
+ */
+#define CDATA_BLOCK	302
+
 /* Defaults.  portcullis.conf(5) lists the same values. */
 static const struct xs_limits xs_defaults = {
 	.stanza_bytes =	262144,	/* bytes, one top-level element */
@@ -170,15 +176,19 @@ stag_end(const struct xs *xs, int *empty)
 static size_t
 attr_copy(char *dst, const xmlChar *v, const xmlChar *end)
 {
-	size_t	 n = 0;
+	const xmlChar	*q;
+	size_t		 n = 0, k;
 
-	while (v < end) {
-		if (*v == '&' && end - v >= 5 && memcmp(v, "&#38;", 5) == 0) {
-			dst[n++] = '&';
-			v += 5;
-		} else
-			dst[n++] = (char)*v++;
+	while ((q = memchr(v, '&', (size_t)(end - v))) != NULL) {
+		k = (size_t)(q - v);
+		memcpy(dst + n, v, k);
+		n += k;
+		dst[n++] = '&';
+		v = q + (end - q >= 5 && memcmp(q, "&#38;", 5) == 0 ? 5 : 1);
 	}
+	k = (size_t)(end - v);
+	memcpy(dst + n, v, k);
+	n += k;
 	dst[n] = '\0';
 	return n;
 }
@@ -518,8 +528,11 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
 		return;
 	}
 	for (i = 0; i < (size_t)nattr; i++) {
-		size_t n = attr_len(attrs[5 * i + 3], attrs[5 * i + 4]);
+		size_t n = (size_t)(attrs[5 * i + 4] - attrs[5 * i + 3]);
 
+		/* Decoding only ever shortens a value. */
+		if (n > xs->lim.attr_bytes)
+			n = attr_len(attrs[5 * i + 3], attrs[5 * i + 4]);
 		if (n > xs->lim.attr_bytes) {
 			xs__limit_err(xs, "attribute-bytes", n,
 			    xs->lim.attr_bytes);
@@ -840,21 +853,43 @@ ctxt_free(struct xs *xs)
 	}
 }
 
-/* Run libxml2 over n bytes. */
+static void
+chunk(struct xs *xs, const char *p, int n)
+{
+	int	 ret;
+
+	xs->in_parse = 1;
+	ret = xmlParseChunk(xs->ctxt, p, n, 0);
+	xs->in_parse = 0;
+	if (ret != 0 && !halted(xs))
+		xs__seterr(xs, XS_E_NOTWF, NULL, "libxml2 error %d", ret);
+}
+
+/*
+ * Run libxml2 over n bytes.  Inside a CDATA section whose end has not
+ * arrived, libxml2 checks and reports one block of 300 bytes per call and
+ * then waits for the next; it is called again until it has caught up, so
+ * that what it has checked does not depend on how the input was cut.
+ */
 static void
 parse(struct xs *xs, const char *p, size_t n)
 {
-	int	 k, ret;
+	const xmlChar	*cur;
+	int		 k;
 
 	while (n > 0 && !halted(xs)) {
 		k = n > INT_MAX ? INT_MAX : (int)n;
-		xs->in_parse = 1;
-		ret = xmlParseChunk(xs->ctxt, p, k, 0);
-		xs->in_parse = 0;
-		if (ret != 0 && !halted(xs))
-			xs__seterr(xs, XS_E_NOTWF, NULL, "libxml2 error %d", ret);
+		chunk(xs, p, k);
 		p += k;
 		n -= (size_t)k;
+	}
+	while (!halted(xs) &&
+	    xs->ctxt->instate == XML_PARSER_CDATA_SECTION &&
+	    xs->ctxt->input->end - xs->ctxt->input->cur >= CDATA_BLOCK) {
+		cur = xs->ctxt->input->cur;
+		chunk(xs, NULL, 0);
+		if (!halted(xs) && xs->ctxt->input->cur == cur)
+			break;
 	}
 }
 
@@ -950,6 +985,20 @@ hold_append(struct xs *xs, const char *p, size_t n)
 }
 
 /*
+ * Whenever the lexer finds itself between top-level elements and that
+ * matters, libxml2 must agree that every element it was given has ended;
+ * otherwise bytes it has not judged could end up in a span.
+ */
+static int
+in_step(struct xs *xs)
+{
+	if (xs->ctxt == NULL || xs->depth == 1)
+		return 1;
+	xs__seterr(xs, XS_E_NOTWF, NULL, "parser lost an element end");
+	return 0;
+}
+
+/*
  * A complete XML declaration ends at s.  It is allowed at the very start
  * of a stream (after a BOM) and between top-level elements, where it
  * begins a restart: the next element must then be a stream header.
@@ -968,6 +1017,8 @@ on_decl(struct xs *xs, const char *buf, uint64_t cbase, uint64_t s)
 	    xs->tag_start == xs->decl_at) {
 		xs->decl_done = 1;
 	} else if (xs->state == S_STREAM && xs->ldepth == 1) {
+		if (!in_step(xs))
+			return;
 		ctxt_free(xs);
 		xs->state = S_PROLOG;
 		xs->restarting = 1;
@@ -996,7 +1047,6 @@ do_reset(struct xs *xs)
 	xs->fed = xs->boundary = xs->pfed = xs->delta = 0;
 	xs->hdr_base = xs->decl_at = 0;
 	xs->tag_start = xs->top_start = XS_NONE;
-	xs->u8start = 0;
 	xs->ldepth = xs->neq = 0;
 	xs->lst = L_TEXT;
 	xs->lsub = xs->nm = xs->u8 = 0;
@@ -1062,9 +1112,9 @@ xs_feed(struct xs *xs, const char *buf, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)buf;
 	const char	*llim;
-	uint64_t	 cbase, cend, bad, stop, pos, s, fe;
+	uint64_t	 cbase, cend, pos, s, fe;
 	enum xs_stop	 why;
-	int		 nul, lead, lerr;
+	int		 lerr;
 
 	assert(!xs->in_cb && !xs->in_parse);
 	if (xs->err != 0)
@@ -1076,19 +1126,11 @@ xs_feed(struct xs *xs, const char *buf, size_t len)
 	xs->fed = cend;
 
 	/*
-	 * Validate first, but refuse a bad byte only when the parse gets
-	 * there: a callback may reset the stream before it, and then the
-	 * rest of buf is the caller's, not ours.  The lead byte of a bad
-	 * sequence is lexed like any other, as it would be had the
-	 * sequence been split across two feeds.
+	 * The lexer checks UTF-8 as it goes, so a callback that resets the
+	 * stream leaves the rest of buf unread: it is the caller's.
 	 */
-	bad = xs__utf8_scan(xs, p, len, cbase, &nul, &lead);
-	stop = cend;
-	if (bad != XS_NONE)
-		stop = bad < cbase ? cbase : bad + (uint64_t)lead;
-
 	for (pos = cbase; pos < cend;) {
-		why = xs__lex(xs, p, cbase, pos, stop, &s);
+		why = xs__lex(xs, p, cbase, pos, cend, &s);
 
 		/*
 		 * Let libxml2 see what the lexer released before acting on
@@ -1122,14 +1164,7 @@ xs_feed(struct xs *xs, const char *buf, size_t len)
 		case X_END:
 			if (pos == cend)
 				break;
-			if (bad != XS_NONE && pos == stop) {
-				if (nul && pos >= 4)
-					xs__seterr(xs, XS_E_NOTWF, NULL, "NUL byte");
-				else
-					xs__seterr(xs, XS_E_ENCODING, NULL, nul ?
-					    "UTF-16 or UTF-32 input" :
-					    "invalid UTF-8");
-			} else if (xs->state == S_PROLOG)
+			if (xs->state == S_PROLOG)
 				xs__limit_err(xs, "header-bytes",
 				    pos - xs->hdr_base + 1,
 				    xs->lim.header_bytes);
@@ -1197,11 +1232,8 @@ closed:
 	} else if (xs->lst == L_TEXT && xs->ldepth <= 1 &&
 	    xs->state != S_PROLOG && xs->boundary < cend) {
 		/* Whitespace between elements: a keepalive, report it now. */
-		if (xs->state == S_STREAM && xs->ctxt != NULL &&
-		    xs->depth != 1) {
-			xs__seterr(xs, XS_E_NOTWF, NULL, "parser lost an element end");
+		if (xs->state == S_STREAM && !in_step(xs))
 			goto fail;
-		}
 		emit(xs, XS_EV_SPACE, xs->boundary, cend, NULL, NULL);
 		if (xs->reset_req) {
 			do_reset(xs);
@@ -1229,7 +1261,7 @@ xs_idle(struct xs *xs)
 {
 	if (xs->in_cb || xs->in_parse || xs->err != 0 ||
 	    xs->state == S_PROLOG || xs->lst != L_TEXT || xs->ldepth > 1 ||
-	    xs->holdlen != 0)
+	    xs->holdlen != 0 || (xs->ctxt != NULL && xs->depth != 1))
 		return;
 	ctxt_free(xs);
 	free(xs->hold);

@@ -23,8 +23,8 @@
  * the spans fall in whitespace depends on how the input was chunked;
  * nothing else does.
  *
- * The restricted profile is enforced before libxml2 sees a byte: each
- * chunk is checked as UTF-8, and markup is lexed and held back until it is
+ * The restricted profile is enforced before libxml2 sees a byte: every
+ * byte is checked as UTF-8 and lexed, and markup is held back until it is
  * complete.  A NUL byte is not-well-formed (libxml2 would take it for the
  * end of its buffer); NUL in the first four bytes of a stream, like a
  * UTF-16 or UTF-32 byte order mark, is unsupported-encoding.  A UTF-8 byte

@@ -642,6 +642,21 @@ profile_run() {
 	done
 }
 
+# xmlstream against a bare libxml2 SAX push parse of the same bytes, in
+# the same process (bench_xs.c): MB/s per chunk size, and the memory of
+# an idle parser.
+section_xmlstream() {
+	"$BD/bench_xs" >"$T/xs.md"
+	awk -F'|' '/^\| [0-9]+ B \|/ {
+		gsub(/ /, "", $2); gsub(/ MB\/s/, "", $3); gsub(/ MB\/s/, "", $4)
+		gsub(/ /, "", $3); gsub(/ /, "", $4); gsub(/ /, "", $5)
+		printf "xmlstream MB/s, %s chunks\t%s\tlibxml2 SAX\t%s\t%s\t>= 0.8\n",
+		    $2, $4, $3, $5 }' "$T/xs.md" >>"$TABLE"
+	awk -F'|' '/after that and xs_idle/ { gsub(/ /, "", $3)
+		printf "bytes per idle parser (after xs_idle)\t%s\tlibxml2 context\t-\t-\t\n", $3 }' \
+	    "$T/xs.md" >>"$TABLE"
+}
+
 # ---- main ----------------------------------------------------------------
 
 all_sections=$(sed -n 's/^section_\([a-z0-9_]*\)() {$/\1/p' "$0")

@@ -67,83 +67,125 @@ naive_utf8_ok(const unsigned char *s, size_t n)
 	return 1;
 }
 
+/*
+ * A lexer inside a CDATA section (which takes any character) of an
+ * element in a stream, so that what is refused is refused as UTF-8.
+ */
+static struct xs *
+in_cdata(void)
+{
+	struct xs	*xs;
+
+	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
+	ck_assert_ptr_nonnull(xs);
+	xs->state = S_STREAM;
+	xs->ldepth = 2;
+	xs->lst = L_CDATA;
+	xs->lsub = 0;
+	return xs;
+}
+
 START_TEST(t_utf8_dfa)
 {
 	unsigned char	 s[3];
 	struct xs	*xs;
 	unsigned	 a, b, c;
-	int		 nul, lead, want;
-	uint64_t	 bad;
+	int		 want;
+	enum xs_stop	 why;
+	uint64_t	 at;
 
-	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
-	ck_assert_ptr_nonnull(xs);
 	for (a = 0; a < 256; a++)
 		for (b = 0; b < 256; b++)
 			for (c = 0; c < 256; c += a >= 0xe0 ? 1 : 255) {
 				s[0] = (unsigned char)a;
 				s[1] = (unsigned char)b;
 				s[2] = (unsigned char)c;
-				xs->u8 = U_OK;
-				bad = xs__utf8_scan(xs, s, 3, 0, &nul, &lead);
+				/* Offsets past 4, where NUL is not-well-formed. */
+				xs = in_cdata();
+				why = xs__lex(xs, s, 100, 100, 103, &at);
 				want = naive_utf8_ok(s, 3);
 				if (want == 1)
-					ck_assert_msg(bad == XS_NONE &&
+					ck_assert_msg(why == X_END && at == 103 &&
 					    xs->u8 == U_OK, "%02x %02x %02x",
 					    a, b, c);
 				else if (want == 0)
-					ck_assert_msg(bad != XS_NONE,
+					ck_assert_msg(why == X_ERR &&
+					    (xs->err == XS_E_ENCODING ||
+					    xs->err == XS_E_NOTWF),
 					    "%02x %02x %02x", a, b, c);
 				else
-					ck_assert_msg(bad == XS_NONE &&
+					ck_assert_msg(why == X_END &&
 					    xs->u8 != U_OK, "%02x %02x %02x",
 					    a, b, c);
+				xs_free(xs);
 			}
-	xs_free(xs);
 }
 END_TEST
 
-/* Where the DFA says the trouble starts, and what kind it is. */
+/* Where the lexer stops for a byte that is not UTF-8, and why. */
 START_TEST(t_utf8_where)
 {
 	struct xs	*xs;
 	char		 buf[64];
-	int		 nul, lead;
+	uint64_t	 at;
 
-	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
 	memset(buf, 'a', sizeof(buf));
 
 	/* The eight-byte fast path sees a NUL and a high byte. */
 	buf[37] = '\0';
-	xs->u8 = U_OK;
-	ck_assert_uint_eq(xs__utf8_scan(xs, (unsigned char *)buf, 64, 100,
-	    &nul, &lead), 137);
-	ck_assert_int_eq(nul, 1);
-	ck_assert_int_eq(lead, 0);
+	xs = in_cdata();
+	ck_assert_int_eq(xs__lex(xs, (unsigned char *)buf, 100, 100, 164,
+	    &at), X_ERR);
+	ck_assert_uint_eq(at, 137);
+	ck_assert_int_eq(xs->err, XS_E_NOTWF);
+	xs_free(xs);
 	buf[37] = 'a';
 	buf[50] = (char)0x80;
-	xs->u8 = U_OK;
-	ck_assert_uint_eq(xs__utf8_scan(xs, (unsigned char *)buf, 64, 0,
-	    &nul, &lead), 50);
-	ck_assert_int_eq(nul, 0);
-	ck_assert_int_eq(lead, 0);
+	xs = in_cdata();
+	ck_assert_int_eq(xs__lex(xs, (unsigned char *)buf, 100, 100, 164,
+	    &at), X_ERR);
+	ck_assert_uint_eq(at, 150);
+	ck_assert_int_eq(xs->err, XS_E_ENCODING);
+	xs_free(xs);
 
-	/* A bad sequence is blamed on its lead byte, even a chunk back. */
-	xs->u8 = U_OK;
-	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"ab\xe0",
-	    3, 10, &nul, &lead), XS_NONE);
-	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\x80",
-	    1, 13, &nul, &lead), 12);
-	ck_assert_int_eq(lead, 1);
+	/* The byte that cannot go on, even when the lead came earlier. */
+	xs = in_cdata();
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)"ab\xe0", 10, 10,
+	    13, &at), X_END);
+	ck_assert_int_ne(xs->u8, U_OK);
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)"\x80", 13, 13,
+	    14, &at), X_ERR);
+	ck_assert_uint_eq(at, 13);
+	ck_assert_int_eq(xs->err, XS_E_ENCODING);
+	xs_free(xs);
+	xs = in_cdata();
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)"\xc3\x00", 10, 10,
+	    12, &at), X_ERR);
+	ck_assert_uint_eq(at, 11);
+	ck_assert_int_eq(xs->err, XS_E_ENCODING);
+	xs_free(xs);
 
-	/* Valid across chunks. */
-	xs->u8 = U_OK;
-	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\xf0\x9f",
-	    2, 0, &nul, &lead), XS_NONE);
-	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\x98",
-	    1, 2, &nul, &lead), XS_NONE);
-	ck_assert_uint_eq(xs__utf8_scan(xs, (const unsigned char *)"\x80z",
-	    2, 3, &nul, &lead), XS_NONE);
+	/* A NUL at the very start is UTF-16 or UTF-32 input. */
+	xs = xs_new(NULL, XS_NS_CLIENT, nop_cb, NULL);
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)"<\0", 0, 0, 2,
+	    &at), X_ERR);
+	ck_assert_uint_eq(at, 1);
+	ck_assert_int_eq(xs->err, XS_E_ENCODING);
+	xs_free(xs);
+
+	/* Valid across chunks, one byte at a time. */
+	xs = in_cdata();
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)"\xf0", 0, 0, 1,
+	    &at), X_END);
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)"\x9f", 1, 1, 2,
+	    &at), X_END);
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)"\x98", 2, 2, 3,
+	    &at), X_END);
+	ck_assert_int_eq(xs__lex(xs, (const unsigned char *)"\x80z", 3, 3, 5,
+	    &at), X_END);
+	ck_assert_uint_eq(at, 5);
 	ck_assert_int_eq(xs->u8, U_OK);
+	ck_assert_int_eq(xs->err, 0);
 	xs_free(xs);
 }
 END_TEST
@@ -307,5 +349,7 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	/* libxml2's globals, so that valgrind sees no block left. */
+	xmlCleanupParser();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

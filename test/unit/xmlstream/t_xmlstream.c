@@ -303,7 +303,7 @@ rec_free(struct rec *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Merge runs of SPACE into the next event; see the top comment. */
+/* Merge runs of SPACE into the next event and drop a trailing run. */
 static size_t
 normalize(struct rec *r)
 {
@@ -322,12 +322,10 @@ normalize(struct rec *r)
 		sp = XS_NONE;
 		o++;
 	}
-	/* Whitespace just before an error may or may not be reported. */
-	if (sp != XS_NONE && r->err == 0) {
-		r->ev[o] = r->ev[r->n - 1];
-		r->ev[o].start = sp;
-		o++;
-	}
+	/*
+	 * Whitespace at the end is reported when it ends a piece, but is
+	 * held by whatever comes next when more is fed, or lost to an error.
+	 */
 	r->n = o;
 	return o;
 }
@@ -1202,6 +1200,8 @@ END_TEST
 START_TEST(t_errors_misc)
 {
 	struct rec	 r;
+	char		*b;
+	size_t		 len;
 	static const char dup_ns[] =
 	    "<stream:stream xmlns='jabber:client' xmlns='jabber:client' "
 	    "xmlns:stream='http://etherx.jabber.org/streams'>";
@@ -1237,14 +1237,39 @@ START_TEST(t_errors_misc)
 	hostile_at(NULL, "</stream:stream> <!-- -->", 25, 17, XS_E_CLOSED,
 	    NULL, 1);
 	hostile(NULL, "</stream>", 9, XS_E_NOTWF, NULL, 1);
+	/* libxml2 would wait for the quote to close; the lexer refuses. */
+	hostile(NULL, "<a></a'><?xml version='1.0'?>", 30, XS_E_NOTWF,
+	    NULL, 1);
+	hostile(NULL, "<a></a '> <b/>", 14, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a></a\n\t>", 9, XS_OK, NULL, 1);
+	hostile(NULL, "<a x='<!D' y='1'/>", 18, XS_E_NOTWF, NULL, 1);
+	/* References are checked before libxml2 waits for their ';'. */
+	hostile(NULL, "<a>&#x41;&#65;&amp;&lt;&gt;&quot;&apos;</a>", 43,
+	    XS_OK, NULL, 1);
+	hostile(NULL, "<a>&k='v'></a><b/>", 18, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&;</a>", 9, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&#;</a>", 10, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&#xg;</a>", 12, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&#1a;</a>", 12, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&a b;</a>", 12, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>&abcdefghijklmnopqrstuvwxyzabcdefgh;</a>", 43,
+	    XS_E_RESTRICTED, NULL, 1);
+	hostile(NULL, "<a>&abcdefgh;</a>", 17, XS_E_RESTRICTED, NULL, 1);
 	hostile(NULL, "\xff", 1, XS_E_ENCODING, NULL, 1);
-	/* A bad sequence's lead byte is judged first, as if split. */
+	/* Bytes before the one that breaks UTF-8 are judged first. */
 	hostile(NULL, "\xc3(", 2, XS_E_FORMAT, NULL, 1);
 	hostile(NULL, "\xc0\xaf", 2, XS_E_ENCODING, NULL, 1);
 	hostile(NULL, "<a>\xc3(</a>", 9, XS_E_ENCODING, NULL, 1);
 	hostile(NULL, "<a x='\xe2\x82'/>", 11, XS_E_ENCODING, NULL, 1);
 	hostile(NULL, "<a\xf0\x9f/>", 6, XS_E_ENCODING, NULL, 1);
 	hostile(NULL, "\x00", 1, XS_E_NOTWF, NULL, 1);
+	hostile(NULL, "<a>\xe2\x82\x00</a>", 10, XS_E_ENCODING, NULL, 1);
+
+	/* libxml2 would check an open CDATA section 300 bytes per call. */
+	b = repeat("<a><![CDATA[", "x", 1000, " ]]", &len);
+	b[500] = '\x14';
+	hostile(NULL, b, len, XS_E_NOTWF, NULL, 0);
+	free(b);
 
 	r = all_ways(NULL, NS_C, dup_ns, sizeof(dup_ns) - 1, 1);
 	ck_assert_int_eq(r.err, XS_E_NOTWF);
@@ -1265,6 +1290,10 @@ START_TEST(t_errors_misc)
 	rec_free(&r);
 	r = all_ways(NULL, NS_C, "<\x00", 2, 1);
 	ck_assert_int_eq(r.err, XS_E_ENCODING);
+	rec_free(&r);
+	/* Not a BOM: judged on the second byte, before the third breaks. */
+	r = all_ways(NULL, NS_C, "\xef\xbf\x02<", 4, 1);
+	ck_assert_int_eq(r.err, XS_E_NOTWF);
 	rec_free(&r);
 }
 END_TEST
@@ -1417,6 +1446,54 @@ START_TEST(t_hold)
 }
 END_TEST
 
+/*
+ * UTF-8 is checked wherever the lexer happens to be: a bad sequence is
+ * unsupported-encoding, and NUL not-well-formed, in every context and
+ * every chunking.  Where the context itself refuses the first byte (text
+ * at the top level, a digit expected), a byte that may start a character
+ * gets the context's verdict, as every byte before the one that breaks
+ * UTF-8 is judged.
+ */
+START_TEST(t_utf8_everywhere)
+{
+	static const struct {
+		const char	*ctx;
+		int		 lead;	/* verdict on a good lead byte, or 0 */
+	} c[] = {
+		{ "<a>@</a>", 0 }, { "<a b='@'/>", 0 }, { "<a b=\"@\"/>", 0 },
+		{ "<a@/>", 0 }, { "<a b@='1'/>", 0 }, { "<a></a@>", 0 },
+		{ "<a><![CDATA[@]]></a>", 0 }, { "<a>&a@;</a>", 0 },
+		{ "@", XS_E_FORMAT }, { "<a>x&#@;</a>", XS_E_NOTWF },
+	};
+	static const char *const bad[] = {
+		"\xc0\xaf", "\xe0\x80\xaf", "\xed\xa0\x80",
+		"\xf4\x90\x80\x80", "\xff", "\x80", "\xc3(", "\xf0\x9f\x98",
+	};
+	char		 body[64];
+	size_t		 i, k, len;
+	const char	*at;
+	int		 lead;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		at = strchr(c[i].ctx, '@');
+		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			lead = (unsigned char)bad[k][0] >= 0xc2 &&
+			    (unsigned char)bad[k][0] <= 0xf4;
+			len = (size_t)snprintf(body, sizeof(body), "%.*s%s%s",
+			    (int)(at - c[i].ctx), c[i].ctx, bad[k], at + 1);
+			hostile(NULL, body, len, lead && c[i].lead != 0 ?
+			    c[i].lead : XS_E_ENCODING, NULL, 1);
+		}
+		len = (size_t)snprintf(body, sizeof(body), "%.*s", (int)(at -
+		    c[i].ctx), c[i].ctx);
+		body[len++] = '\0';
+		len += (size_t)snprintf(body + len, sizeof(body) - len, "%s",
+		    at + 1);
+		hostile(NULL, body, len, XS_E_NOTWF, NULL, 1);
+	}
+}
+END_TEST
+
 static Suite *
 xs_suite(void)
 {
@@ -1449,6 +1526,7 @@ xs_suite(void)
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, t_errors_misc);
+	tcase_add_test(tc, t_utf8_everywhere);
 	tcase_add_test(tc, t_limits);
 	tcase_add_test(tc, t_hostile_big);
 	tcase_add_test(tc, t_nomem);
@@ -1468,5 +1546,7 @@ main(void)
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	/* libxml2's globals, so that valgrind sees no block left. */
+	xmlCleanupParser();
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
