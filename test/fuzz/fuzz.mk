@@ -28,11 +28,11 @@ FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
 fuzz_xs_feed_SRCS	 = $(wildcard xmlstream/*.c)
 fuzz_xs_feed_PKGS	 = libxml-2.0
 
-# For the targets to come, for instance:
-# fuzz_pol_load_SRCS	 = $(wildcard policy/*.c)
-# fuzz_pol_load_PKGS	 = libconfig gnutls libidn2
-# fuzz_cs_identity_SRCS	 = $(wildcard certstore/*.c)
-# fuzz_cs_identity_PKGS	 = gnutls libidn2
+fuzz_pol_load_SRCS	 = $(wildcard policy/*.c)
+fuzz_pol_load_PKGS	 = libconfig gnutls libidn2
+# It includes identity.c itself, to reach the static DER reader.
+fuzz_cs_identity_SRCS	 = $(filter-out certstore/identity.c,$(wildcard certstore/*.c))
+fuzz_cs_identity_PKGS	 = gnutls libidn2
 
 FUZZ_TARGETS	 = $(patsubst test/fuzz/%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 
