@@ -147,10 +147,26 @@ enum pol_loglevel {
 	POL_LOG_ERROR, POL_LOG_WARNING, POL_LOG_INFO, POL_LOG_DEBUG
 };
 
+/* Where records go besides standard error (the log group). */
+struct pol_log {
+	const char	*events;	/* JSON lines file, NULL: none */
+	int		 syslog;	/* events and messages to syslog */
+	int		 facility;	/* LOG_DAEMON, ... as in syslog.h */
+	const char	*syslog_socket;	/* the local syslog socket */
+};
+
+/* The control socket (portcullis-ctl(8)). */
+struct pol_control {
+	const char	*socket;	/* unix socket path, NULL: none */
+	unsigned	 mode;		/* its permission bits */
+};
+
 struct pol {
 	const char	*file;
 	unsigned	 workers;	/* 0: one per core */
-	enum pol_loglevel loglevel;
+	enum pol_loglevel loglevel;	/* log-level, or log.level */
+	struct pol_log	 log;
+	struct pol_control control;
 	struct pol_listener *listeners;
 	size_t		 nlisteners;
 	struct pol_domain *domains;

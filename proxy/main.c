@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "conf.h"
+#include "event.h"
 #include "log.h"
 #include "worker.h"
 
@@ -32,10 +33,11 @@ static int		 stopping;
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: portcullis [-dnV] [-f file]\n"
+	fprintf(f, "usage: portcullis [-dEnV] [-f file]\n"
 	    "  -f file  configuration file (default " DEFAULT_CONF ")\n"
 	    "  -n       check the configuration and exit\n"
 	    "  -d       log debug messages\n"
+	    "  -E       print the event catalogue as JSON lines and exit\n"
 	    "  -V       print the version and exit\n"
 	    "  -h       print this help and exit\n");
 }
@@ -105,12 +107,27 @@ check_listeners(const struct pol *old, const struct pol *new)
 }
 
 static void
+sinks(const struct pol *p)
+{
+	struct log_sinks ls = {
+		.events = p->log.events,
+		.syslog = p->log.syslog,
+		.facility = p->log.facility,
+		.syslog_socket = p->log.syslog_socket
+	};
+
+	log_configure(&ls);
+}
+
+static void
 reload(void)
 {
 	struct conf *c, *old;
 	char err[512];
 
 	if (conf_load(conf_path, &c, err, sizeof(err)) != 0) {
+		/* Log rotation must not wait for a good file. */
+		log_reopen();
 		log_warnx("reload refused, the running configuration stays:"
 		    " %s", err);
 		return;
@@ -118,6 +135,7 @@ reload(void)
 	old = conf_current();
 	check_listeners(old->pol, c->pol);
 	conf_unref(old);
+	sinks(c->pol);
 	log_setlevel((enum log_level)c->pol->loglevel);
 	conf_install(c);
 	log_info("reloaded %s: configuration %u in force for new"
@@ -178,18 +196,57 @@ check_only(const char *path)
 	return 0;
 }
 
+/* The catalogue, one JSON object per event, for tools and tests. */
+static int
+print_catalogue(void)
+{
+	for (size_t i = 0; i < ev_catalogue_len; i++) {
+		const struct ev_def *d = &ev_catalogue[i];
+		char buf[4096], name[64];
+		const char *p = d->fields;
+		struct jw w;
+
+		jw_init_grow(&w);
+		jw_open(&w, NULL);
+		jw_str(&w, "event", d->name);
+		jw_str(&w, "level", ev_level_name(d->level));
+		jw_open(&w, "fields");
+		while (*p != '\0') {
+			size_t n = strcspn(p, " ");
+			const struct ev_field *f;
+
+			snprintf(name, sizeof(name), "%.*s", (int)n, p);
+			f = ev_field(name);
+			jw_str(&w, name, f == NULL ? "unknown" :
+			    f->type == EV_T_NUMBER ? "number" :
+			    f->type == EV_T_BOOL ? "boolean" : "string");
+			p += n + (p[n] == ' ');
+		}
+		jw_close(&w);
+		jw_close(&w);
+		snprintf(buf, sizeof(buf), "%s", w.buf != NULL ? w.buf : "");
+		free(w.buf);
+		if (printf("%s\n", buf) < 0)
+			return 1;
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct conf *c;
 	char err[512];
-	int ch, checkonly = 0, debug = 0;
+	int ch, checkonly = 0, debug = 0, catalogue = 0;
 	uv_loop_t *loop;
 
-	while ((ch = getopt(argc, argv, "df:hnV")) != -1) {
+	while ((ch = getopt(argc, argv, "dEf:hnV")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
+			break;
+		case 'E':
+			catalogue = 1;
 			break;
 		case 'f':
 			conf_path = optarg;
@@ -214,6 +271,8 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return 2;
 	}
+	if (catalogue)
+		return print_catalogue();
 	if (checkonly)
 		return check_only(conf_path);
 
@@ -221,6 +280,7 @@ main(int argc, char *argv[])
 	if (conf_load(conf_path, &c, err, sizeof(err)) != 0)
 		fatalx("%s", err);
 	log_init(debug ? LOG_LVL_DEBUG : (enum log_level)c->pol->loglevel);
+	sinks(c->pol);
 	conf_install(c);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -265,5 +325,6 @@ main(int argc, char *argv[])
 	uv_loop_close(loop);
 	conf_install(NULL);
 	log_info("stopped");
+	log_fini();
 	return 0;
 }

@@ -196,11 +196,17 @@ tls_failed(struct leg *l, int rc, const char *stage)
 	    rc == GNUTLS_E_WARNING_ALERT_RECEIVED)
 		ev_str(&e, "alert", gnutls_alert_get_name(
 		    gnutls_alert_get(l->tls)));
-	if (rc == GNUTLS_E_INAPPROPRIATE_FALLBACK)
-		ev_str(&e, "event", "tls.fallback_scsv");
 	if (s->sni[0] != '\0')
 		ev_str(&e, "sni", s->sni);
 	ev_end(&e);
+	if (rc == GNUTLS_E_INAPPROPRIATE_FALLBACK) {
+		/* A downgrade signal of its own (RFC 7507, OBS-2). */
+		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
+		    "tls.fallback_scsv");
+		ev_str(&e, "peer", s->peer);
+		ev_str(&e, "sni", s->sni[0] != '\0' ? s->sni : "none");
+		ev_end(&e);
+	}
 	snprintf(reason, sizeof(reason), "tls-%s", gnutls_strerror_name(rc));
 	/*
 	 * GnuTLS leaves the alert to us: tell the peer why (protocol
@@ -354,13 +360,13 @@ tls_describe(const struct leg *l, struct ev *e)
 	}
 	name = gnutls_group_get_name(gnutls_group_get(tls));
 	ev_str(e, "group", name != NULL ? name : "none");
-	ev_str(e, "fs", has_fs(tls) ? "yes" : "no");
+	ev_bool(e, "fs", has_fs(tls));
 	if (gnutls_alpn_get_selected_protocol(tls, &alpn) == 0)
 		ev_fmt(e, "alpn", "%.*s", (int)alpn.size, alpn.data);
 	else
 		ev_str(e, "alpn", "none");
 	ev_str(e, "sni", l->s->sni[0] != '\0' ? l->s->sni : "none");
-	ev_str(e, "resumed", gnutls_session_is_resumed(tls) ? "yes" : "no");
+	ev_bool(e, "resumed", gnutls_session_is_resumed(tls) != 0);
 }
 
 const char *
