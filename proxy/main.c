@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
@@ -18,6 +19,8 @@
 #include "conf.h"
 #include "event.h"
 #include "log.h"
+#include "metrics.h"
+#include "session.h"
 #include "worker.h"
 
 #define DEFAULT_CONF	"/etc/portcullis/portcullis.conf"
@@ -283,6 +286,9 @@ main(int argc, char *argv[])
 	sinks(c->pol);
 	conf_install(c);
 	signal(SIGPIPE, SIG_IGN);
+	metrics_set_start((int64_t)time(NULL));
+	/* Ids carry the start time: unique across restarts, in order. */
+	session_ids_start((uint64_t)time(NULL) << 32);
 
 	nworkers = c->pol->workers;
 	if (nworkers == 0)

@@ -15,6 +15,7 @@
 #include "conf.h"
 #include "leg.h"
 #include "log.h"
+#include "observe.h"
 #include "relay.h"
 #include "stream.h"
 
@@ -95,6 +96,7 @@ relay_remote_event(struct leg *l, const struct xs_event *ev)
 {
 	struct session *s = l->s;
 
+	observe_remote(l, ev);
 	switch (ev->type) {
 	case XS_EV_HEADER:
 		/* A restart inside TLS follows a successful SASL exchange. */
@@ -271,6 +273,7 @@ relay_legacy_event(void *arg, const struct xs_event *ev)
 	case XS_EV_SPACE:
 		break;
 	case XS_EV_ELEMENT:
+		observe_backend(l, ev);
 		if (strcmp(ev->ns, XS_NS_STREAMS) == 0 &&
 		    strcmp(ev->name, "features") == 0) {
 			features_rewrite(l, ev);

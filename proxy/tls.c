@@ -2,6 +2,7 @@
  * tls.c: GnuTLS over libuv: transport functions, handshakes, records.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <gnutls/gnutls.h>
@@ -225,6 +226,7 @@ handshake(struct leg *l)
 
 	if (rc == GNUTLS_E_SUCCESS) {
 		l->state = LEG_TLS;
+		l->tls_done = 1;
 		l->ops->tls_up(l);
 		return 0;
 	}
@@ -341,32 +343,49 @@ has_fs(gnutls_session_t tls)
 	    gnutls_group_get(tls) != GNUTLS_GROUP_INVALID;
 }
 
-void
-tls_describe(const struct leg *l, struct ev *e)
+int
+tls_params(const struct leg *l, struct tls_params *p)
 {
 	gnutls_session_t tls = l->tls;
+	gnutls_protocol_t v;
 	gnutls_datum_t alpn;
 	const char *name;
 
-	if (tls == NULL)
-		return;
-	name = gnutls_protocol_get_name(gnutls_protocol_get_version(tls));
-	ev_str(e, "version", name);
-	ev_str(e, "cipher", gnutls_cipher_get_name(gnutls_cipher_get(tls)));
-	if (gnutls_protocol_get_version(tls) != GNUTLS_TLS1_3) {
-		name = gnutls_cipher_suite_get_name(gnutls_kx_get(tls),
+	memset(p, 0, sizeof(*p));
+	if (tls == NULL || !l->tls_done)
+		return -1;
+	v = gnutls_protocol_get_version(tls);
+	p->version = gnutls_protocol_get_name(v);
+	p->cipher = gnutls_cipher_get_name(gnutls_cipher_get(tls));
+	if (v != GNUTLS_TLS1_3)
+		p->suite = gnutls_cipher_suite_get_name(gnutls_kx_get(tls),
 		    gnutls_cipher_get(tls), gnutls_mac_get(tls));
-		ev_str(e, "suite", name);
-	}
 	name = gnutls_group_get_name(gnutls_group_get(tls));
-	ev_str(e, "group", name != NULL ? name : "none");
-	ev_bool(e, "fs", has_fs(tls));
+	p->group = name != NULL ? name : "none";
+	p->fs = has_fs(tls);
+	p->resumed = gnutls_session_is_resumed(tls) != 0;
 	if (gnutls_alpn_get_selected_protocol(tls, &alpn) == 0)
-		ev_fmt(e, "alpn", "%.*s", (int)alpn.size, alpn.data);
-	else
-		ev_str(e, "alpn", "none");
+		snprintf(p->alpn, sizeof(p->alpn), "%.*s", (int)alpn.size,
+		    alpn.data);
+	return 0;
+}
+
+void
+tls_describe(const struct leg *l, struct ev *e)
+{
+	struct tls_params p;
+
+	if (tls_params(l, &p) != 0)
+		return;
+	ev_str(e, "version", p.version);
+	ev_str(e, "cipher", p.cipher);
+	if (p.suite != NULL)
+		ev_str(e, "suite", p.suite);
+	ev_str(e, "group", p.group);
+	ev_bool(e, "fs", p.fs);
+	ev_str(e, "alpn", p.alpn[0] != '\0' ? p.alpn : "none");
 	ev_str(e, "sni", l->s->sni[0] != '\0' ? l->s->sni : "none");
-	ev_bool(e, "resumed", gnutls_session_is_resumed(tls) != 0);
+	ev_bool(e, "resumed", p.resumed);
 }
 
 const char *
