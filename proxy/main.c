@@ -17,6 +17,7 @@
 #include <uv.h>
 
 #include "conf.h"
+#include "control.h"
 #include "event.h"
 #include "log.h"
 #include "metrics.h"
@@ -81,6 +82,8 @@ stop(const char *why)
 		return;
 	stopping = 1;
 	log_info("stopping (%s)", why);
+	/* No snapshot request may reach a worker that is stopping. */
+	control_stop();
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&sig_hup, NULL);
@@ -137,6 +140,7 @@ reload(void)
 	}
 	old = conf_current();
 	check_listeners(old->pol, c->pol);
+	control_reload(&old->pol->control, &c->pol->control);
 	conf_unref(old);
 	sinks(c->pol);
 	log_setlevel((enum log_level)c->pol->loglevel);
@@ -307,6 +311,8 @@ main(int argc, char *argv[])
 			fatalx("cannot start");
 		workers[i].on_done = &done_async;
 	}
+	/* Before the workers: the socket is created under a umask. */
+	control_start(loop, &c->pol->control, workers, nworkers);
 	for (unsigned i = 0; i < nworkers; i++)
 		if (worker_start(&workers[i]) != 0)
 			fatalx("cannot start worker %u", i);
@@ -327,6 +333,8 @@ main(int argc, char *argv[])
 
 	for (unsigned i = 0; i < nworkers; i++)
 		worker_join(&workers[i]);
+	control_fini();
+	uv_run(loop, UV_RUN_DEFAULT);
 	free(workers);
 	uv_loop_close(loop);
 	conf_install(NULL);

@@ -27,7 +27,7 @@ bad() {
 }
 head -n 3 "$T/good.conf" >"$T/listen.part"
 bad "unknown setting" "$(cat "$T/good.conf")
-frobnicate = 1;" 8
+frobnicate = 1;" 9
 bad "syntax" "$(cat "$T/listen.part")
 domains = ( { name = \"x\" " 4
 bad "missing key file" "$(cat "$T/listen.part")
