@@ -231,9 +231,12 @@ close_level(struct jw *w, char c)
 	}
 	/* The reserve guarantees room for this closer. */
 	if (w->depth == 0 && c == '}' && w->truncated && !w->grow) {
-		memcpy(w->buf + w->len, TRUNC_MEMBER,
-		    sizeof(TRUNC_MEMBER) - 1);
-		w->len += sizeof(TRUNC_MEMBER) - 1;
+		/* Without the comma when nothing else fitted. */
+		size_t skip = (w->first & bit) ? 1 : 0;
+
+		memcpy(w->buf + w->len, TRUNC_MEMBER + skip,
+		    sizeof(TRUNC_MEMBER) - 1 - skip);
+		w->len += sizeof(TRUNC_MEMBER) - 1 - skip;
 	}
 	w->buf[w->len++] = c;
 	w->buf[w->len] = '\0';
