@@ -6,6 +6,7 @@ set -eu
 build="pkg-config gcc make libuv1-dev libgnutls28-dev libxml2-dev libldns-dev
 libidn2-dev libconfig-dev check mandoc"
 integration="gnutls-bin openssl jabberd2 prosody python3 python3-slixmpp
+python3-prometheus-client
 libstrophe-dev nsd unbound ldnsutils iproute2 iptables procps psmisc"
 fuzz="clang libclang-rt-14-dev"
 bench="hitch stunnel4 prosody gnutls-bin valgrind"
