@@ -81,7 +81,7 @@ sans(gnutls_x509_crt_t crt, char *out, size_t len)
 			    (unsigned)size }, virt = { NULL, 0 };
 			unsigned vt = 0;
 
-			/* An otherName GnuTLS left as DER: XmppAddr, SRVName. */
+			/* An otherName left as DER: XmppAddr, SRVName. */
 			if (gnutls_x509_crt_get_subject_alt_othername_oid(crt,
 			    i, oid, &osize) < 0 ||
 			    gnutls_x509_othername_to_virtual(oid, &der, &vt,

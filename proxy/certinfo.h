@@ -23,7 +23,7 @@ struct peer_cert {
 					   separated, cut at 511 bytes */
 	char	 not_before[24];	/* "2026-11-21T22:05:01Z" */
 	char	 not_after[24];
-	char	 spki[65];		/* SHA-256 of the SPKI, lower hex */
+	char	 spki[65];		/* SHA-256 of the SPKI, hex */
 };
 
 /* Describe crt.  Returns 0, or a negative GnuTLS error. */

@@ -23,7 +23,7 @@
 
 #define CTL_MAXCLIENTS	32
 #define CTL_CMDMAX	256
-#define CTL_TIMEOUT	10000	/* ms a client has to send its command */
+#define CTL_TIMEOUT	10000	/* ms for a client to send its line */
 #define ROUND_TIMEOUT	2000	/* ms the workers have to answer */
 
 /* One worker's answer: summaries whose strings live in its arena. */
@@ -63,7 +63,7 @@ struct ctl_client {
 	uint64_t		 show_id;
 	unsigned		 handles;	/* close callbacks pending */
 	unsigned		 waiting:1;	/* wants the next round */
-	unsigned		 in_round:1;	/* the round in flight is its */
+	unsigned		 in_round:1;	/* in the round in flight */
 	unsigned		 closing:1;
 };
 
@@ -71,7 +71,7 @@ static struct {
 	uv_loop_t		*loop;
 	uv_pipe_t		 listener;
 	uv_timer_t		 round_timer;
-	uv_async_t		 async;		/* a round is complete */
+	uv_async_t		 async;		/* a round is done */
 	int			 started, listening, stopped;
 	struct worker		*workers;
 	unsigned		 nworkers;

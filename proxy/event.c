@@ -12,8 +12,8 @@
 #include "event.h"
 
 /* Fields of the per-connection summary (session_summary()). */
-#define SUMMARY	"peer direction domain sni to from alpn state verify auth " \
-		"auth_result version cipher suite group fs resumed " \
+#define SUMMARY	"peer direction domain sni to from alpn state verify " \
+		"auth auth_result version cipher suite group fs resumed " \
 		"peer_subject peer_issuer peer_san peer_not_before " \
 		"peer_not_after peer_spki"
 
@@ -76,7 +76,8 @@ const size_t ev_catalogue_len = sizeof(ev_catalogue) / sizeof(ev_catalogue[0]);
 const struct ev_field ev_fields[] = {
 	{ "action", S }, { "alert", S }, { "alpn", S }, { "auth", S },
 	{ "auth_result", S }, { "backend", S }, { "bytes_in", N },
-	{ "bytes_out", N }, { "cipher", S }, { "condition", S }, { "detail", S },
+	{ "bytes_out", N }, { "cipher", S }, { "condition", S },
+	{ "detail", S },
 	{ "direction", S }, { "discarded", N }, { "domain", S },
 	{ "duration_ms", N }, { "element", S }, { "error", S },
 	{ "from", S }, { "fs", B }, { "group", S }, { "handshake_ms", N },

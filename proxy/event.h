@@ -32,7 +32,7 @@ struct ev_field {
 
 struct ev_def {
 	const char	*name;		/* "tls.sni_mismatch" */
-	enum log_level	 level;		/* the level it is logged at */
+	enum log_level	 level;		/* logged at this level */
 	const char	*fields;	/* its field names, space separated */
 };
 

@@ -234,7 +234,7 @@ close_level(struct jw *w, char c)
 		/* Without the comma when nothing else fitted. */
 		size_t skip = (w->first & bit) ? 1 : 0;
 
-		memcpy(w->buf + w->len, TRUNC_MEMBER + skip,
+		memcpy(w->buf + w->len, &TRUNC_MEMBER[skip],
 		    sizeof(TRUNC_MEMBER) - 1 - skip);
 		w->len += sizeof(TRUNC_MEMBER) - 1 - skip;
 	}

@@ -19,10 +19,10 @@
 
 struct jw {
 	char		*buf;
-	size_t		 len;		/* bytes written, buf[len] is NUL */
+	size_t		 len;		/* written; buf[len] is NUL */
 	size_t		 cap;
 	unsigned	 depth;		/* objects and arrays open */
-	unsigned	 first;		/* bit per depth: no member yet */
+	unsigned	 first;		/* bit per depth: no member */
 	unsigned	 skipped;	/* bit per depth: opener left out */
 	unsigned	 grow:1;	/* buf is malloc()ed; realloc it */
 	unsigned	 nomem:1;	/* growing failed */

@@ -35,7 +35,7 @@ static char		*events_path;
 static char		*syslog_path;
 static _Atomic int	events_fd = -1;		/* fixed once opened */
 static _Atomic int	events_on;
-static _Atomic int	events_failing;		/* reported, not recovered */
+static _Atomic int	events_failing;		/* reported, not over */
 static _Atomic int	syslog_fd = -1;
 static _Atomic int	syslog_on;
 static _Atomic int	syslog_facility = LOG_DAEMON;

@@ -175,8 +175,8 @@ metrics_format(struct sbuf *b)
 		    0xff));
 		c = gnutls_cipher_get_name((gnutls_cipher_algorithm_t)(k >>
 		    10));
-		sb_printf(b, "portcullis_tls_handshakes_total{%s,version=\"%s\","
-		    "cipher=\"%s\"} %llu\n", role_labels(k & 3),
+		sb_printf(b, "portcullis_tls_handshakes_total{%s,"
+		    "version=\"%s\",cipher=\"%s\"} %llu\n", role_labels(k & 3),
 		    v != NULL ? v : "unknown", c != NULL ? c : "unknown",
 		    (unsigned long long)atomic_load(&tls_slots[i].n));
 	}

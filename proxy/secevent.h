@@ -62,7 +62,7 @@ void	sev_identity_mismatch(const struct session *s, const char *domain,
 	    const struct peer_cert *cert, const char *action);
 
 /* db:result or db:verify that nothing asked for (S2S-4, SEC-7). */
-void	sev_dialback_unsolicited(const struct session *s, const char *domain,
-	    const char *to, const char *element);
+void	sev_dialback_unsolicited(const struct session *s,
+	    const char *domain, const char *to, const char *element);
 
 #endif /* PROXY_SECEVENT_H */

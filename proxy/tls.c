@@ -370,24 +370,6 @@ tls_params(const struct leg *l, struct tls_params *p)
 	return 0;
 }
 
-void
-tls_describe(const struct leg *l, struct ev *e)
-{
-	struct tls_params p;
-
-	if (tls_params(l, &p) != 0)
-		return;
-	ev_str(e, "version", p.version);
-	ev_str(e, "cipher", p.cipher);
-	if (p.suite != NULL)
-		ev_str(e, "suite", p.suite);
-	ev_str(e, "group", p.group);
-	ev_bool(e, "fs", p.fs);
-	ev_str(e, "alpn", p.alpn[0] != '\0' ? p.alpn : "none");
-	ev_str(e, "sni", l->s->sni[0] != '\0' ? l->s->sni : "none");
-	ev_bool(e, "resumed", p.resumed);
-}
-
 const char *
 tls_sni(const struct leg *l)
 {

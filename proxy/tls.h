@@ -43,11 +43,6 @@ struct tls_params {
 /* The parameters of l's established TLS; 0, or -1 if TLS is not up. */
 int	tls_params(const struct leg *l, struct tls_params *p);
 
-/*
- * Add the negotiated parameters to an event: version, cipher, suite,
- * group, fs, alpn, sni, resumed.
- */
-void	tls_describe(const struct leg *l, struct ev *e);
 
 /* The SNI the peer sent, normalised, or "" (after the ClientHello). */
 const char *tls_sni(const struct leg *l);
