@@ -273,22 +273,22 @@ on_client_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
 	struct ctl_client *c = st->data;
 
 	(void)b;
+	/* A last line without a newline is still a command. */
+	if (nread == UV_EOF && c->len > 0) {
+		dispatch(c);
+		return;
+	}
 	if (nread < 0) {
 		client_close(c);
 		return;
 	}
 	c->len += (size_t)nread;
-	if (memchr(c->line, '\n', c->len) != NULL || nread == 0 ||
-	    c->len >= sizeof(c->line) - 1) {
-		if (memchr(c->line, '\n', c->len) == NULL &&
-		    c->len >= sizeof(c->line) - 1) {
-			uv_read_stop(st);
-			sb_printf(&c->reply, "error: command too long\n");
-			reply(c);
-			return;
-		}
-		if (nread > 0 || c->len > 0)
-			dispatch(c);
+	if (memchr(c->line, '\n', c->len) != NULL)
+		dispatch(c);
+	else if (c->len >= sizeof(c->line) - 1) {
+		uv_read_stop(st);
+		sb_printf(&c->reply, "error: command too long\n");
+		reply(c);
 	}
 }
 

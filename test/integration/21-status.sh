@@ -7,7 +7,9 @@
 # in full; `metrics` parses as OpenMetrics and counts what happened.  The
 # socket is root-only, an unknown command is an error, -f finds the
 # socket from the configuration, and once the clients leave, status says
-# so.  The table is printed for the record.
+# so.  The socket goes with the daemon; a second daemon leaves a live one
+# alone, and a stale one is replaced.  The table is printed for the
+# record.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -191,3 +193,25 @@ t_log "after the clients left: no connections listed"
 kill -TERM "$PC_PID"
 wait "$PC_PID" 2>/dev/null || true
 [ ! -e "$sock" ] || t_fail "the control socket outlived the daemon"
+
+# A second daemon on the same socket leaves the live one's alone; one
+# killed hard leaves a stale socket that the next start replaces.
+p1=$(free_port)
+p2=$(free_port)
+gateway_conf "$T/one.conf" legacy.test "$T/ca" "127.0.0.1:$TPORT" "$p1"
+sed 's|127.0.0.1:'"$p1"'";|127.0.0.1:'"$p2"'";|' \
+    "$T/one.conf" >"$T/two.conf"
+start_portcullis "$T/one" "$T/one.conf" "$p1"
+one=$PC_PID
+start_portcullis "$T/two" "$T/two.conf" "$p2"
+wait_log "$T/two/portcullis.stderr.log" "another portcullis answers there" 5
+"$ctl" -s "$T/one.sock" status >/dev/null || t_fail "the first lost its socket"
+kill -TERM "$PC_PID"
+wait "$PC_PID" 2>/dev/null || true
+kill -KILL "$one"
+wait "$one" 2>/dev/null || true
+[ -S "$T/one.sock" ] || t_fail "no stale socket after SIGKILL"
+start_portcullis "$T/three" "$T/one.conf" "$p1"
+"$ctl" -s "$T/one.sock" status | grep -q "0 connections" ||
+    t_fail "the stale socket was not replaced"
+t_log "a live socket is left alone, a stale one replaced"
