@@ -228,7 +228,7 @@ wait "$PC_PID" 2>/dev/null || true
 gateway_conf "$T/full.conf" legacy.test "$T/ca" "127.0.0.1:$TPORT" \
     "$c2s" "" 'log = { events = "/dev/full"; };'
 start_portcullis "$T/pcfull" "$T/full.conf" "$c2s"
-for k in 1 2 3; do
+for _ in 1 2 3; do
 	"$T_PY" - "$TI" "$c2s" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1])

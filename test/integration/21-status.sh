@@ -139,12 +139,16 @@ grep -q "^auth_result  *ok\$" "$T/show.txt" || t_fail "show lacks auth"
 grep -q "^group  *" "$T/show.txt" || t_fail "show lacks the group"
 rc=0
 "$ctl" -s "$sock" show 0123456789abcdef >"$T/nosuch.out" 2>&1 || rc=$?
-[ $rc -eq 1 ] && grep -q "error: no session 0123456789abcdef" \
-    "$T/nosuch.out" || t_fail "show of a missing id: rc $rc"
+if [ $rc -ne 1 ] ||
+    ! grep -q "error: no session 0123456789abcdef" "$T/nosuch.out"; then
+	t_fail "show of a missing id: rc $rc"
+fi
 rc=0
 "$ctl" -s "$sock" frobnicate >"$T/bad.out" 2>&1 || rc=$?
-[ $rc -eq 1 ] && grep -q "error: unknown command 'frobnicate'" \
-    "$T/bad.out" || t_fail "unknown command: rc $rc $(cat "$T/bad.out")"
+if [ $rc -ne 1 ] ||
+    ! grep -q "error: unknown command 'frobnicate'" "$T/bad.out"; then
+	t_fail "unknown command: rc $rc $(cat "$T/bad.out")"
+fi
 # -f: the socket named by the configuration.
 "$ctl" -f "$T/portcullis.conf" status | grep -q "3 connections" ||
     t_fail "-f did not find the socket"
