@@ -199,10 +199,9 @@ done
 grep -q INJECTED "$ev" && t_fail "injected content reached the events file"
 
 # Rotation: rename, SIGHUP, the next record goes to a new file.
-mv "$ev" "$ev.1"
-kill -HUP "$PC_PID"
-wait_log "$PC_LOG" "configuration 2 in force" 5
-"$T_PY" - "$TI" "$c2s" <<'PY'
+# plaintext: one more plaintext.before_tls.
+plaintext() {
+	"$T_PY" - "$TI" "$c2s" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1])
 from xmpp import Raw
@@ -212,6 +211,11 @@ c.expect(rb"</stream:features>")
 c.send("<message to='x@legacy.test'/>")
 c.read_until_closed(5)
 PY
+}
+mv "$ev" "$ev.1"
+kill -HUP "$PC_PID"
+wait_log "$PC_LOG" "configuration 2 in force" 5
+plaintext
 i=0
 until grep -q '"event":"plaintext.before_tls"' "$ev" 2>/dev/null; do
 	i=$((i + 1))
@@ -228,18 +232,9 @@ wait "$PC_PID" 2>/dev/null || true
 gateway_conf "$T/full.conf" legacy.test "$T/ca" "127.0.0.1:$TPORT" \
     "$c2s" "" 'log = { events = "/dev/full"; };'
 start_portcullis "$T/pcfull" "$T/full.conf" "$c2s"
-for _ in 1 2 3; do
-	"$T_PY" - "$TI" "$c2s" <<'PY'
-import sys
-sys.path.insert(0, sys.argv[1])
-from xmpp import Raw
-c = Raw("127.0.0.1", int(sys.argv[2]))
-c.send(c.header("legacy.test"))
-c.expect(rb"</stream:features>")
-c.send("<presence/>")
-c.read_until_closed(5)
-PY
-done
+plaintext
+plaintext
+plaintext
 pc_log_has plaintext.before_tls || t_fail "no stderr record with /dev/full"
 n=$(grep -c 'events file /dev/full: No space left on device' "$PC_LOG" ||
     true)
