@@ -166,7 +166,7 @@ check_calls(const char *file, const char *src)
 			names++;
 			a = e;
 		}
-		/* secevent.c passes names through a helper. */
+		/* secevent.c passes names through begin(). */
 		if (names == 0)
 			ck_assert_msg(strstr(file, "log.c") != NULL ||
 			    strstr(file, "secevent.c") != NULL,
@@ -199,7 +199,7 @@ START_TEST(code_uses_catalogued_names)
 	/* Today's tree has 25: a test that found none would lie. */
 	ck_assert_uint_ge(calls, 20);
 
-	/* The helpers in secevent.c name events in begin(..., "x", ...). */
+	/* The emitters in secevent.c name events in begin(..., "x", ...). */
 	{
 		char *src = slurp("proxy/secevent.c"), *p = src;
 		unsigned n = 0;
@@ -342,7 +342,7 @@ START_TEST(man_page_mirrors_catalogue)
 }
 END_TEST
 
-/* Each s2s/DNS helper writes one valid record of its event. */
+/* Each s2s/DNS emitter writes one valid record of its event. */
 START_TEST(emitters_write_catalogued_records)
 {
 	char path[] = "/tmp/t_event.XXXXXX";
