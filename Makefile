@@ -1,6 +1,6 @@
 # portcullis: a TLS-enforcing gateway for XMPP servers.
 #
-# make            build build/portcullis
+# make            build build/portcullis and build/portcullis-ctl
 # make check      every test: units, examples, man pages, integration, fuzz
 # make demo       a legacy server, portcullis in front, a real client
 # make bench      benchmarks side by side with peers (see test/bench/)
@@ -47,6 +47,7 @@ LIBXS		 = $(B)/libxmlstream.a
 LIBPOL		 = $(B)/libpolicy.a
 LIBCS		 = $(B)/libcertstore.a
 DAEMON		 = $(B)/portcullis
+CTL		 = $(B)/portcullis-ctl
 
 UNIT_SRC	 = $(wildcard test/unit/*/t_*.c)
 UNIT_BIN	 = $(UNIT_SRC:test/unit/%.c=$(B)/test/unit/%)
@@ -54,7 +55,7 @@ UNIT_BIN	 = $(UNIT_SRC:test/unit/%.c=$(B)/test/unit/%)
 .PHONY: all deps check unit examples manlint integration demo bench \
 	sanitize fuzz fuzz-build clean
 
-all: $(DAEMON)
+all: $(DAEMON) $(CTL)
 
 $(B)/xmlstream/%.o: xmlstream/%.c
 	@mkdir -p $(@D)
@@ -82,6 +83,12 @@ $(LIBCS): $(CS_OBJ)
 $(DAEMON): $(PROXY_OBJ) $(LIBXS) $(LIBPOL) $(LIBCS)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(PROXY_OBJ) $(LIBXS) $(LIBPOL) \
 	    $(LIBCS) $(call pc_libs,$(PKGS)) -lpthread
+
+# The control client needs only the policy reader, to find the socket.
+$(CTL): ctl/portcullis-ctl.c $(LIBPOL)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(PKGS_POL)) $(LDFLAGS) -o $@ $< \
+	    $(LIBPOL) $(call pc_libs,$(PKGS_POL))
 
 # Unit tests link only their own leaf and its libraries, so a stray call
 # into another module or libuv fails to link.
@@ -115,7 +122,7 @@ examples: deps $(DAEMON)
 manlint: deps
 	@mandoc -Tlint -W warning man/*.[0-9]
 
-integration: deps $(DAEMON)
+integration: deps $(DAEMON) $(CTL)
 	@sh test/deps.sh integration
 	@PORTCULLIS=$(CURDIR)/$(DAEMON) sh test/integration/run.sh
 

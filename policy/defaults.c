@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <gnutls/gnutls.h>
 
@@ -37,6 +38,25 @@ static const struct pol_timeouts default_timeouts = {
 					   </stream> and close_notify */
 	.shutdown	= 10		/* seconds from SIGTERM to exit */
 };
+
+static const struct pol_log default_log = {
+	.events		= NULL,		/* no JSON events file */
+	.syslog		= 0,		/* nothing to syslog */
+	.facility	= LOG_DAEMON,	/* "daemon" */
+	.syslog_socket	= _PATH_LOG	/* "/dev/log" */
+};
+
+static const struct pol_control default_control = {
+	.socket		= "/run/portcullis/control.sock",
+	.mode		= 0600		/* root only */
+};
+
+void
+pol__log_defaults(struct pol_log *log, struct pol_control *ctl)
+{
+	*log = default_log;
+	*ctl = default_control;
+}
 
 void
 pol_defaults(struct pol_limits *lim, struct pol_timeouts *to)

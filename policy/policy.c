@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <gnutls/gnutls.h>
 
@@ -1152,30 +1153,144 @@ check_listeners(struct ld *ld)
 	return 0;
 }
 
+static const char *const level_words[] = {
+	"error", "warning", "info", "debug", NULL
+};
+
+/* An absolute path of at most max - 1 bytes, or "" where empty is ok. */
+static int
+get_path(struct ld *ld, const config_setting_t *g, const char *name,
+    size_t max, int empty_ok, const char **out)
+{
+	const char *v = NULL;
+	int r = get_string(ld, g, name, &v);
+
+	if (r != 1)
+		return r;
+	if (*v == '\0' && empty_ok) {
+		*out = NULL;
+		return 1;
+	}
+	if (*v != '/')
+		return fail(ld, member(g, name), "'%s' must be an absolute"
+		    " path", name);
+	if (strlen(v) >= max)
+		return fail(ld, member(g, name), "'%s' is longer than %zu"
+		    " bytes", name, max - 1);
+	*out = v;
+	return 1;
+}
+
+/* The log group: the level and where records go besides stderr. */
+static int
+parse_log(struct ld *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = {
+		"level", "events", "syslog", "syslog-facility",
+		"syslog-socket", NULL
+	};
+	static const char *const facility_words[] = {
+		"daemon", "auth", "authpriv", "user", "local0", "local1",
+		"local2", "local3", "local4", "local5", "local6", "local7",
+		NULL
+	};
+	static const int facilities[] = {
+		LOG_DAEMON, LOG_AUTH, LOG_AUTHPRIV, LOG_USER, LOG_LOCAL0,
+		LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5,
+		LOG_LOCAL6, LOG_LOCAL7
+	};
+	struct pol_log *l = &ld->p->log;
+	const config_setting_t *s;
+	int w;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return fail(ld, g, "'log' must be a group { ... }");
+	if (known_keys(ld, g, "log", keys) != 0)
+		return ld->err;
+	if (get_word(ld, g, "level", level_words, &w) == 1)
+		ld->p->loglevel = (enum pol_loglevel)w;
+	get_path(ld, g, "events", 4096, 1, &l->events);
+	if ((s = member(g, "syslog")) != NULL) {
+		if (s->type != CONFIG_TYPE_BOOL)
+			return fail(ld, s, "'syslog' must be true or false");
+		l->syslog = config_setting_get_bool(s);
+	}
+	if (get_word(ld, g, "syslog-facility", facility_words, &w) == 1)
+		l->facility = facilities[w];
+	get_path(ld, g, "syslog-socket", 108, 0, &l->syslog_socket);
+	return ld->err;
+}
+
+/* The control socket: where, and who may use it. */
+static int
+parse_control(struct ld *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = { "socket", "mode", NULL };
+	struct pol_control *c = &ld->p->control;
+	const config_setting_t *s;
+
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return fail(ld, g, "'control' must be a group { ... }");
+	if (known_keys(ld, g, "control", keys) != 0)
+		return ld->err;
+	if (get_path(ld, g, "socket", 108, 1, &c->socket) != 0 &&
+	    ld->err != 0)
+		return ld->err;
+	if ((s = member(g, "mode")) != NULL) {
+		const char *v;
+		char *end;
+		unsigned long m;
+
+		/* libconfig has no octal numbers: "0600" is a string. */
+		if (s->type != CONFIG_TYPE_STRING)
+			return fail(ld, s, "'mode' must be a string of octal"
+			    " digits, like \"0600\"");
+		v = config_setting_get_string(s);
+		errno = 0;
+		m = strtoul(v, &end, 8);
+		if (*v == '\0' || *end != '\0' || errno != 0 || m > 0777)
+			return fail(ld, s, "'mode' must be octal permission"
+			    " bits from 0 to 0777, like \"0600\"");
+		if (m & 0007)
+			return fail(ld, s, "'mode' %s lets every local user"
+			    " control portcullis; use 0600 or 0660", v);
+		c->mode = (unsigned)m;
+	}
+	return ld->err;
+}
+
 static int
 build(struct ld *ld, config_t *cfg)
 {
 	static const char *const keys[] = {
-		"workers", "log-level", "listen", "domains", "policy",
-		"rules", "limits", "timeouts", "state-directory", "trust",
-		"minimum-grade", "min-rsa-bits", "expiry-warning-days", NULL
-	};
-	static const char *const level_words[] = {
-		"error", "warning", "info", "debug", NULL
+		"workers", "log-level", "log", "control", "listen", "domains",
+		"policy", "rules", "limits", "timeouts", "state-directory",
+		"trust", "minimum-grade", "min-rsa-bits", "expiry-warning-days",
+		NULL
 	};
 	static const char *const grade_words[] = {
 		"A", "A-", "B", "C", "D", "E", "F", NULL
 	};
 	const config_setting_t *root = config_root_setting(cfg);
 	const config_setting_t *rules = member(root, "rules");
+	const config_setting_t *lg = member(root, "log");
 	struct pol *p = ld->p;
 	int w;
 
 	pol_defaults(&p->limits, &p->timeouts);
 	pol__top_defaults(p);
+	pol__log_defaults(&p->log, &p->control);
 	if (known_keys(ld, root, "the top level", keys) != 0)
 		return ld->err;
 	get_unsigned(ld, root, "workers", 0, 256, &p->workers);
+	/* log-level is the older spelling of log.level; not both. */
+	if (member(root, "log-level") != NULL && member(lg, "level") != NULL)
+		return fail(ld, member(lg, "level"), "'log.level' and"
+		    " 'log-level' are the same setting; keep one");
 	if (get_word(ld, root, "log-level", level_words, &w) == 1)
 		p->loglevel = (enum pol_loglevel)w;
 	if (get_word(ld, root, "minimum-grade", grade_words, &w) == 1) {
@@ -1195,7 +1310,9 @@ build(struct ld *ld, config_t *cfg)
 		return ld->err;
 	if (rules != NULL && !config_setting_is_list(rules))
 		return fail(ld, rules, "'rules' must be a list ( {...}, ... )");
-	if (parse_limits(ld, member(root, "limits")) != 0 ||
+	if (parse_log(ld, lg) != 0 ||
+	    parse_control(ld, member(root, "control")) != 0 ||
+	    parse_limits(ld, member(root, "limits")) != 0 ||
 	    parse_timeouts(ld, member(root, "timeouts")) != 0 ||
 	    parse_trust(ld, member(root, "trust")) != 0 ||
 	    parse_policy(ld, member(root, "policy"), rules != NULL ?

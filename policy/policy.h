@@ -199,16 +199,32 @@ struct pol_trust {
 	int		 line;		/* of the trust group, 0: absent */
 };
 
+/* Where records go besides standard error (the log group). */
+struct pol_log {
+	const char	*events;	/* JSON lines file, NULL: none */
+	int		 syslog;	/* events and messages to syslog */
+	int		 facility;	/* LOG_DAEMON, ... as in syslog.h */
+	const char	*syslog_socket;	/* the local syslog socket */
+};
+
+/* The control socket (portcullis-ctl(8)). */
+struct pol_control {
+	const char	*socket;	/* unix socket path, NULL: none */
+	unsigned	 mode;		/* its permission bits */
+};
+
 struct pol {
 	const char	*file;
 	unsigned	 workers;	/* 0: one per core */
-	enum pol_loglevel loglevel;
+	enum pol_loglevel loglevel;	/* log-level, or log.level */
 	const char	*state_dir;	/* peer history lives below */
 	struct pol_trust trust;
 	unsigned	 min_rsa_bits;	/* smallest RSA key of ours */
 	unsigned	 expiry_warning_days;
 	const char	*minimum_grade;	/* "" or "A".."F": -n fails below */
 	int		 minimum_grade_line;
+	struct pol_log	 log;
+	struct pol_control control;
 	struct pol_listener *listeners;
 	size_t		 nlisteners;
 	struct pol_domain *domains;

@@ -19,6 +19,9 @@ const char	*pol__strdup(struct pol__mem *m, const char *s);
 
 /* The built-in top-level settings. */
 void		 pol__top_defaults(struct pol *p);
+/* The built-in log sinks and control socket. */
+void		 pol__log_defaults(struct pol_log *log,
+		    struct pol_control *ctl);
 
 /* The built-in rule: TLS 1.2 and 1.3, ECDHE with AEAD only, enforce. */
 void		 pol__rule_default(struct pol_rule *r);

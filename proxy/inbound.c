@@ -15,8 +15,10 @@
 #include "inbound.h"
 #include "leg.h"
 #include "log.h"
+#include "metrics.h"
 #include "relay.h"
 #include "stream.h"
+#include "summary.h"
 #include "tls.h"
 #include "tlspolicy.h"
 #include "worker.h"
@@ -233,6 +235,8 @@ tls_header(struct leg *l, const struct xs_event *ev)
 	}
 	s->domain = d;
 	snprintf(s->to, sizeof(s->to), "%s", d->name);
+	snprintf(s->from, sizeof(s->from), "%s", h->from != NULL ? h->from :
+	    "");
 	a = s->dir == POL_C2S ? &d->c2s_backend : &d->s2s_backend;
 	if (a->text == NULL) {
 		log_host_unknown(s, h);
@@ -344,15 +348,19 @@ static void
 remote_tls_up(struct leg *l)
 {
 	struct session *s = l->s;
+	uint64_t now = uv_now(&s->w->loop);
+	struct sess_summary sum;
 	struct ev e;
 
+	/* The per-connection summary, first part (OBS-1). */
+	session_summary(s, now, &sum);
 	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "tls.established");
-	ev_str(&e, "peer", s->peer);
 	ev_str(&e, "mode", s->direct_tls ? "direct" : "starttls");
-	ev_str(&e, "domain", s->domain != NULL ? s->domain->name : "none");
-	tls_describe(l, &e);
-	ev_u64(&e, "handshake_ms", uv_now(&s->w->loop) - s->t_start);
+	summary_ev(&sum, &e);
+	ev_u64(&e, "handshake_ms", now - s->t_start);
 	ev_end(&e);
+	metrics_tls(s->dir, gnutls_protocol_get_version(l->tls),
+	    gnutls_cipher_get(l->tls));
 	/* A new stream starts inside TLS: forget the plaintext one. */
 	xs_reset(l->xs);
 	l->in_off = l->fwd_end = 0;

@@ -10,13 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
 #include <uv.h>
 
 #include "conf.h"
+#include "control.h"
+#include "event.h"
 #include "log.h"
+#include "metrics.h"
+#include "session.h"
 #include "worker.h"
 
 #define DEFAULT_CONF	"/etc/portcullis/portcullis.conf"
@@ -32,10 +37,11 @@ static int		 stopping;
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: portcullis [-dnV] [-f file]\n"
+	fprintf(f, "usage: portcullis [-dEnV] [-f file]\n"
 	    "  -f file  configuration file (default " DEFAULT_CONF ")\n"
 	    "  -n       check the configuration and exit\n"
 	    "  -d       log debug messages\n"
+	    "  -E       print the event catalogue as JSON lines and exit\n"
 	    "  -V       print the version and exit\n"
 	    "  -h       print this help and exit\n");
 }
@@ -76,6 +82,8 @@ stop(const char *why)
 		return;
 	stopping = 1;
 	log_info("stopping (%s)", why);
+	/* No snapshot request may reach a worker that is stopping. */
+	control_stop();
 	uv_close((uv_handle_t *)&sig_term, NULL);
 	uv_close((uv_handle_t *)&sig_int, NULL);
 	uv_close((uv_handle_t *)&sig_hup, NULL);
@@ -105,19 +113,36 @@ check_listeners(const struct pol *old, const struct pol *new)
 }
 
 static void
+sinks(const struct pol *p)
+{
+	struct log_sinks ls = {
+		.events = p->log.events,
+		.syslog = p->log.syslog,
+		.facility = p->log.facility,
+		.syslog_socket = p->log.syslog_socket
+	};
+
+	log_configure(&ls);
+}
+
+static void
 reload(void)
 {
 	struct conf *c, *old;
 	char err[512];
 
 	if (conf_load(conf_path, &c, err, sizeof(err)) != 0) {
+		/* Log rotation must not wait for a good file. */
+		log_reopen();
 		log_warnx("reload refused, the running configuration stays:"
 		    " %s", err);
 		return;
 	}
 	old = conf_current();
 	check_listeners(old->pol, c->pol);
+	control_reload(&old->pol->control, &c->pol->control);
 	conf_unref(old);
+	sinks(c->pol);
 	log_setlevel((enum log_level)c->pol->loglevel);
 	conf_prepare_state(c);
 	conf_install(c);
@@ -156,18 +181,57 @@ check_only(const char *path)
 	return rc;
 }
 
+/* The catalogue, one JSON object per event, for tools and tests. */
+static int
+print_catalogue(void)
+{
+	for (size_t i = 0; i < ev_catalogue_len; i++) {
+		const struct ev_def *d = &ev_catalogue[i];
+		char buf[4096], name[64];
+		const char *p = d->fields;
+		struct jw w;
+
+		jw_init_grow(&w);
+		jw_open(&w, NULL);
+		jw_str(&w, "event", d->name);
+		jw_str(&w, "level", ev_level_name(d->level));
+		jw_open(&w, "fields");
+		while (*p != '\0') {
+			size_t n = strcspn(p, " ");
+			const struct ev_field *f;
+
+			snprintf(name, sizeof(name), "%.*s", (int)n, p);
+			f = ev_field(name);
+			jw_str(&w, name, f == NULL ? "unknown" :
+			    f->type == EV_T_NUMBER ? "number" :
+			    f->type == EV_T_BOOL ? "boolean" : "string");
+			p += n + (p[n] == ' ');
+		}
+		jw_close(&w);
+		jw_close(&w);
+		snprintf(buf, sizeof(buf), "%s", w.buf != NULL ? w.buf : "");
+		free(w.buf);
+		if (printf("%s\n", buf) < 0)
+			return 1;
+	}
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct conf *c;
 	char err[512];
-	int ch, checkonly = 0, debug = 0;
+	int ch, checkonly = 0, debug = 0, catalogue = 0;
 	uv_loop_t *loop;
 
-	while ((ch = getopt(argc, argv, "df:hnV")) != -1) {
+	while ((ch = getopt(argc, argv, "dEf:hnV")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
+			break;
+		case 'E':
+			catalogue = 1;
 			break;
 		case 'f':
 			conf_path = optarg;
@@ -192,6 +256,8 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return 2;
 	}
+	if (catalogue)
+		return print_catalogue();
 	if (checkonly)
 		return check_only(conf_path);
 
@@ -200,8 +266,12 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	log_init(debug ? LOG_LVL_DEBUG : (enum log_level)c->pol->loglevel);
 	conf_prepare_state(c);
+	sinks(c->pol);
 	conf_install(c);
 	signal(SIGPIPE, SIG_IGN);
+	metrics_set_start((int64_t)time(NULL));
+	/* Ids carry the start time: unique across restarts, in order. */
+	session_ids_start((uint64_t)time(NULL) << 32);
 
 	nworkers = c->pol->workers;
 	if (nworkers == 0)
@@ -220,6 +290,8 @@ main(int argc, char *argv[])
 			fatalx("cannot start");
 		workers[i].on_done = &done_async;
 	}
+	/* Before the workers: the socket is created under a umask. */
+	control_start(loop, &c->pol->control, workers, nworkers);
 	for (unsigned i = 0; i < nworkers; i++)
 		if (worker_start(&workers[i]) != 0)
 			fatalx("cannot start worker %u", i);
@@ -240,9 +312,12 @@ main(int argc, char *argv[])
 
 	for (unsigned i = 0; i < nworkers; i++)
 		worker_join(&workers[i]);
+	control_fini();
+	uv_run(loop, UV_RUN_DEFAULT);
 	free(workers);
 	uv_loop_close(loop);
 	conf_install(NULL);
 	log_info("stopped");
+	log_fini();
 	return 0;
 }

@@ -8,12 +8,14 @@
  * returns, so many stanzas in one read become one TLS record.
  */
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
 #include "leg.h"
 #include "log.h"
+#include "observe.h"
 #include "relay.h"
 #include "stream.h"
 
@@ -74,7 +76,7 @@ relay_xml_error(struct leg *l, int err)
 	    err == XS_E_RESTRICTED ? "xml.restricted" :
 	    err == XS_E_LIMIT ? "limits.exceeded" : "xml.error");
 	ev_str(&e, "peer", s->peer);
-	ev_str(&e, "from", backend ? "backend" : "peer");
+	ev_str(&e, "source", backend ? "backend" : "peer");
 	ev_str(&e, "error", xs_strerror(err));
 	if (limit != NULL)
 		ev_str(&e, "limit", limit);
@@ -94,6 +96,7 @@ relay_remote_event(struct leg *l, const struct xs_event *ev)
 {
 	struct session *s = l->s;
 
+	observe_remote(l, ev);
 	switch (ev->type) {
 	case XS_EV_HEADER:
 		/* A restart inside TLS follows a successful SASL exchange. */
@@ -178,6 +181,7 @@ features_rewrite(struct leg *l, const struct xs_event *ev)
 	const struct xs_child *cut[128];
 	unsigned ncut = 0;
 	const char *base;
+	char removed[256] = "";
 	uint64_t at;
 	struct ev e;
 
@@ -207,15 +211,19 @@ features_rewrite(struct leg *l, const struct xs_event *ev)
 	qsort(cut, ncut, sizeof(cut[0]), by_start);
 	base = buf_ptr(&l->in);
 	at = ev->start;
-	ev_begin(&e, LOG_LVL_DEBUG, s->id, s->role, "features.rewrite");
 	for (unsigned i = 0; i < ncut; i++) {
+		size_t n = strlen(removed);
+
 		leg_send(l->peer, base + (at - l->in_off),
 		    (size_t)(cut[i]->start - at));
 		at = cut[i]->end;
-		ev_str(&e, "removed", cut[i]->depth == 3 ? cut[i]->text :
+		snprintf(removed + n, sizeof(removed) - n, "%s%s",
+		    n > 0 ? "," : "", cut[i]->depth == 3 ? cut[i]->text :
 		    cut[i]->name);
 	}
 	leg_send(l->peer, base + (at - l->in_off), (size_t)(ev->end - at));
+	ev_begin(&e, LOG_LVL_DEBUG, s->id, s->role, "features.rewrite");
+	ev_str(&e, "removed", removed);
 	ev_end(&e);
 	relay_drop(l, ev->end);
 }
@@ -265,6 +273,7 @@ relay_legacy_event(void *arg, const struct xs_event *ev)
 	case XS_EV_SPACE:
 		break;
 	case XS_EV_ELEMENT:
+		observe_backend(l, ev);
 		if (strcmp(ev->ns, XS_NS_STREAMS) == 0 &&
 		    strcmp(ev->name, "features") == 0) {
 			features_rewrite(l, ev);
@@ -277,7 +286,7 @@ relay_legacy_event(void *arg, const struct xs_event *ev)
 			/* Relayed unchanged, then both legs close (ERR-4). */
 			ev_begin(&e, LOG_LVL_INFO, s->id, s->role,
 			    "stream.error.received");
-			ev_str(&e, "from", "backend");
+			ev_str(&e, "source", "backend");
 			ev_end(&e);
 		}
 		break;

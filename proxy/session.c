@@ -14,12 +14,20 @@
 #include "inbound.h"
 #include "leg.h"
 #include "log.h"
+#include "metrics.h"
 #include "session.h"
 #include "stream.h"
+#include "summary.h"
 #include "tls.h"
 #include "worker.h"
 
 static _Atomic uint64_t	next_id;
+
+void
+session_ids_start(uint64_t base)
+{
+	atomic_store(&next_id, base);
+}
 
 static void session_free(struct session *s);
 
@@ -74,6 +82,7 @@ session_accept(struct worker *w, const struct listener *li,
 	leg_init(&s->legacy, s, "legacy", &s->remote);
 	s->t_start = s->t_last = uv_now(&w->loop);
 	worker_add_session(w, s);
+	metrics_session_open(s->dir);
 
 	uv_tcp_init(&w->loop, &s->remote.u.tcp);
 	s->remote.u.h.data = s;
@@ -202,23 +211,17 @@ session_shutdown(struct session *s)
 	session_flush(s);
 }
 
+/* The per-connection summary, last part (OBS-1). */
 static void
 log_close(struct session *s)
 {
 	uint64_t now = uv_now(&s->w->loop);
+	struct sess_summary sum;
 	struct ev e;
 
+	session_summary(s, now, &sum);
 	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "session.close");
-	ev_str(&e, "peer", s->peer);
-	ev_str(&e, "to", s->to[0] != '\0' ? s->to :
-	    s->domain != NULL ? s->domain->name : "none");
-	if (s->remote.tls != NULL && s->phase >= PH_TLS_HEADER) {
-		ev_str(&e, "version", gnutls_protocol_get_name(
-		    gnutls_protocol_get_version(s->remote.tls)));
-		ev_str(&e, "cipher", gnutls_cipher_get_name(
-		    gnutls_cipher_get(s->remote.tls)));
-	} else
-		ev_str(&e, "version", "none");
+	summary_ev(&sum, &e);
 	ev_u64(&e, "bytes_in", s->remote.bytes_in);
 	ev_u64(&e, "bytes_out", s->remote.bytes_out);
 	ev_u64(&e, "duration_ms", now - s->t_start);
@@ -251,6 +254,8 @@ session_free(struct session *s)
 	leg_free(&s->remote);
 	leg_free(&s->legacy);
 	worker_remove_session(s->w, s);
+	metrics_session_closed(s->dir);
+	free(s->cert);
 	conf_unref(s->conf);
 	free(s);
 }

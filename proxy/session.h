@@ -25,6 +25,7 @@
 
 struct conf;
 struct listener;
+struct peer_cert;
 struct worker;
 struct session;
 
@@ -49,6 +50,24 @@ enum phase {
 	PH_HANDSHAKE,		/* <proceed/> sent or direct TLS */
 	PH_TLS_HEADER,		/* TLS up, waiting for the peer's header */
 	PH_RELAY		/* backend leg open, relaying */
+};
+
+/* How the peer's certificate was verified (STANDARDS.md OBS-1). */
+enum peer_verify {
+	VERIFY_NONE,		/* no certificate, or not checked */
+	VERIFY_PKIX,
+	VERIFY_DANE_EE,
+	VERIFY_DANE_TA,
+	VERIFY_PIN,
+	VERIFY_POSH
+};
+
+/* What the gateway saw of the peer authenticating (observe.c). */
+enum auth_state {
+	AUTH_NONE,		/* no attempt seen */
+	AUTH_PENDING,		/* an attempt, no answer yet */
+	AUTH_OK,		/* the backend (or we) accepted it */
+	AUTH_FAILED		/* the last attempt was refused */
 };
 
 union leg_handle {
@@ -94,6 +113,7 @@ struct leg {
 	unsigned		 close_sent:1;	/* </stream> sent on this leg */
 	unsigned		 eof:1;		/* the peer closed its side */
 	unsigned		 bye_sent:1;	/* TLS close_notify queued */
+	unsigned		 tls_done:1;	/* the handshake completed */
 };
 
 struct session {
@@ -113,6 +133,19 @@ struct session {
 	char			 sni[256];	/* "" when none */
 	char			 to[256];	/* post-TLS header to */
 	char			 peer[80];	/* "192.0.2.1:5222" */
+	char			 from[256];	/* post-TLS header from, or "" */
+	/*
+	 * For the summaries and the control socket (summary.h): the
+	 * peer's certificate as verified (s2s fills it, certinfo.h; freed
+	 * with the session) and how the peer authenticated.
+	 */
+	struct peer_cert	*cert;
+	enum peer_verify	 verify;
+	enum auth_state		 auth_state;
+	char			 auth[24];	/* SASL mechanism, "iq-auth-
+						   digest", "dialback", ... */
+	uint64_t		 auth_iq;	/* hash of a pending iq:auth's
+						   id, 0: none */
 	uint64_t		 t_start;	/* uv_now() at accept, ms */
 	uint64_t		 t_last;	/* last byte either way, ms */
 	uint64_t		 t_close;	/* close deadline, 0: none */
@@ -126,6 +159,12 @@ struct session {
 	unsigned		 logged_close:1;
 	struct session		*next, *prev;	/* the worker's list */
 };
+
+/*
+ * Session ids count up from base (main: the start time in the high 32
+ * bits, so ids stay unique across restarts and sort by time).
+ */
+void	session_ids_start(uint64_t base);
 
 /* Start a session for a connection accepted on li. */
 void	session_accept(struct worker *w, const struct listener *li,

@@ -3,6 +3,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <gnutls/gnutls.h>
@@ -289,11 +290,17 @@ tls_failed(struct leg *l, int rc, const char *stage)
 	    rc == GNUTLS_E_WARNING_ALERT_RECEIVED)
 		ev_str(&e, "alert", gnutls_alert_get_name(
 		    gnutls_alert_get(l->tls)));
-	if (rc == GNUTLS_E_INAPPROPRIATE_FALLBACK)
-		ev_str(&e, "event", "tls.fallback_scsv");
 	if (s->sni[0] != '\0')
 		ev_str(&e, "sni", s->sni);
 	ev_end(&e);
+	if (rc == GNUTLS_E_INAPPROPRIATE_FALLBACK) {
+		/* A downgrade signal of its own (RFC 7507, OBS-2). */
+		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
+		    "tls.fallback_scsv");
+		ev_str(&e, "peer", s->peer);
+		ev_str(&e, "sni", s->sni[0] != '\0' ? s->sni : "none");
+		ev_end(&e);
+	}
 	snprintf(reason, sizeof(reason), "tls-%s", gnutls_strerror_name(rc));
 	/*
 	 * GnuTLS leaves the alert to us: tell the peer why (protocol
@@ -312,6 +319,7 @@ handshake(struct leg *l)
 
 	if (rc == GNUTLS_E_SUCCESS) {
 		l->state = LEG_TLS;
+		l->tls_done = 1;
 		l->ops->tls_up(l);
 		return 0;
 	}
@@ -450,32 +458,48 @@ has_fs(gnutls_session_t tls)
 	    gnutls_group_get(tls) != GNUTLS_GROUP_INVALID;
 }
 
-void
-tls_describe(const struct leg *l, struct ev *e)
+int
+tls_params(const struct leg *l, struct tls_params *p)
 {
 	gnutls_session_t tls = l->tls;
+	gnutls_protocol_t v;
 	gnutls_datum_t alpn;
 	const char *name;
 
-	if (tls == NULL)
-		return;
-	name = gnutls_protocol_get_name(gnutls_protocol_get_version(tls));
-	ev_str(e, "version", name);
-	ev_str(e, "cipher", gnutls_cipher_get_name(gnutls_cipher_get(tls)));
-	if (gnutls_protocol_get_version(tls) != GNUTLS_TLS1_3) {
-		name = gnutls_cipher_suite_get_name(gnutls_kx_get(tls),
+	memset(p, 0, sizeof(*p));
+	if (tls == NULL || !l->tls_done)
+		return -1;
+	v = gnutls_protocol_get_version(tls);
+	p->version = gnutls_protocol_get_name(v);
+	p->cipher = gnutls_cipher_get_name(gnutls_cipher_get(tls));
+	if (v != GNUTLS_TLS1_3)
+		p->suite = gnutls_cipher_suite_get_name(gnutls_kx_get(tls),
 		    gnutls_cipher_get(tls), gnutls_mac_get(tls));
-		ev_str(e, "suite", name);
-	}
 	name = gnutls_group_get_name(gnutls_group_get(tls));
-	ev_str(e, "group", name != NULL ? name : "none");
-	ev_str(e, "fs", has_fs(tls) ? "yes" : "no");
+	p->group = name != NULL ? name : "none";
+	p->fs = has_fs(tls);
+	p->resumed = gnutls_session_is_resumed(tls) != 0;
 	if (gnutls_alpn_get_selected_protocol(tls, &alpn) == 0)
-		ev_fmt(e, "alpn", "%.*s", (int)alpn.size, alpn.data);
-	else
-		ev_str(e, "alpn", "none");
-	ev_str(e, "sni", l->s->sni[0] != '\0' ? l->s->sni : "none");
-	ev_str(e, "resumed", gnutls_session_is_resumed(tls) ? "yes" : "no");
+		snprintf(p->alpn, sizeof(p->alpn), "%.*s", (int)alpn.size,
+		    alpn.data);
+	return 0;
+}
+
+void
+tls_describe(const struct leg *l, struct ev *e)
+{
+	struct tls_params tp;
+
+	if (tls_params(l, &tp) != 0)
+		return;
+	ev_str(e, "version", tp.version);
+	ev_str(e, "cipher", tp.cipher);
+	if (tp.suite != NULL)
+		ev_str(e, "suite", tp.suite);
+	ev_str(e, "group", tp.group);
+	ev_bool(e, "fs", tp.fs);
+	ev_str(e, "alpn", tp.alpn[0] != '\0' ? tp.alpn : "none");
+	ev_bool(e, "resumed", tp.resumed);
 }
 
 const char *

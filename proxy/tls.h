@@ -36,11 +36,23 @@ void	tls_input_read(struct leg *l, const char *p, size_t n);
 /* Encrypt and queue n bytes; 0, or -1 after closing the session. */
 int	tls_send(struct leg *l, const void *p, size_t n);
 
-/*
- * Add the negotiated parameters to an event: version, cipher, kx, group,
- * fs, alpn, sni, resumed.
- */
+/* What a TLS session negotiated; the names are GnuTLS's static strings. */
+struct tls_params {
+	const char	*version;	/* "TLS1.3" */
+	const char	*cipher;	/* "AES-256-GCM" */
+	const char	*suite;		/* TLS 1.2 suite name, NULL on 1.3 */
+	const char	*group;		/* "X25519", "none" */
+	char		 alpn[32];	/* selected protocol, "" if none */
+	int		 fs;		/* the key exchange is ephemeral */
+	int		 resumed;
+};
+
+/* The parameters of l's established TLS; 0, or -1 if TLS is not up. */
+int	tls_params(const struct leg *l, struct tls_params *p);
+
+/* Add them to an event: version, cipher, suite, group, fs, alpn, resumed. */
 void	tls_describe(const struct leg *l, struct ev *e);
+
 
 /* The SNI the peer sent, normalised, or "" (after the ClientHello). */
 const char *tls_sni(const struct leg *l);

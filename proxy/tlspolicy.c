@@ -119,19 +119,20 @@ tlspolicy_check(struct leg *l, const struct pol_rule *r)
 		reason = "group";
 	} else
 		return 0;
-	if (r->action == POL_REPORT) {
+	if (r->action == POL_REPORT)
 		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
 		    "policy.would_have_rejected");
-		ev_str(&e, "rule", r->name);
-		ev_u64(&e, "line", (uint64_t)r->line);
-		ev_str(&e, "reason", reason);
+	else if (strcmp(reason, "version") == 0)
+		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
+		    "tls.version_below_policy");
+	else
+		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
+		    "tls.cipher_below_policy");
+	ev_str(&e, "rule", r->name);
+	ev_u64(&e, "line", (uint64_t)r->line);
+	ev_str(&e, "reason", reason);
+	if (r->action == POL_REPORT)
 		ev_str(&e, "event", event);
-	} else {
-		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role, event);
-		ev_str(&e, "rule", r->name);
-		ev_u64(&e, "line", (uint64_t)r->line);
-		ev_str(&e, "reason", reason);
-	}
 	ev_str(&e, "peer", s->peer);
 	ev_str(&e, "domain", s->domain != NULL ? s->domain->name : "none");
 	tls_describe(l, &e);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "leg.h"
+#include "control.h"
 #include "log.h"
 #include "session.h"
 #include "worker.h"
@@ -94,6 +95,9 @@ on_async(uv_async_t *a)
 	struct worker *w = a->data;
 	unsigned cmd = atomic_exchange(&w->cmd, 0);
 
+	/* Before a stop: a request posted before it is still answered. */
+	if (cmd & WORKER_CMD_SNAPSHOT)
+		control_worker_snapshot(w);
 	if ((cmd & WORKER_CMD_STOP) && !w->stopping) {
 		struct session *s, *next;
 

@@ -5,7 +5,7 @@
  * kernel spreads connections across workers and a connection never
  * migrates.  Workers share nothing writable: the conf is an immutable
  * snapshot.  The main thread talks to a worker only through its async
- * handle (stop, reload).
+ * handle (stop, snapshots for the control socket).
  */
 #ifndef PROXY_WORKER_H
 #define PROXY_WORKER_H
@@ -32,8 +32,11 @@ struct listener {
 
 enum worker_cmd {
 	WORKER_CMD_NONE		= 0,
-	WORKER_CMD_STOP		= 1 << 0
+	WORKER_CMD_STOP		= 1 << 0,
+	WORKER_CMD_SNAPSHOT	= 1 << 1	/* answer w->snap (control.c) */
 };
+
+struct snap_round;
 
 struct worker {
 	unsigned		 idx;
@@ -41,6 +44,8 @@ struct worker {
 	uv_loop_t		 loop;
 	uv_async_t		 async;
 	_Atomic unsigned	 cmd;		/* WORKER_CMD_* bits */
+	/* A snapshot request from the control socket, or NULL. */
+	struct snap_round *_Atomic snap;
 	int			 stopping;
 	_Atomic int		 finished;	/* the loop has ended */
 	uv_async_t		*on_done;	/* told when it has */

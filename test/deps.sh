@@ -7,7 +7,7 @@ build="pkg-config gcc make libuv1-dev libgnutls28-dev libxml2-dev libldns-dev
 libidn2-dev libconfig-dev check mandoc"
 integration="gnutls-bin openssl jabberd2 prosody python3 python3-slixmpp
 libstrophe-dev nsd unbound ldnsutils bind9-dnsutils iproute2 iptables procps
-psmisc sslscan"
+psmisc sslscan python3-prometheus-client"
 fuzz="clang libclang-rt-14-dev"
 bench="hitch stunnel4 prosody gnutls-bin python3 procps util-linux
 linux-perf valgrind"

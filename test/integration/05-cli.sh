@@ -32,7 +32,7 @@ bad() {
 }
 head -n 4 "$T/good.conf" >"$T/listen.part"
 bad "unknown setting" "$(cat "$T/good.conf")
-frobnicate = 1;" 8
+frobnicate = 1;" 9
 bad "syntax" "$(cat "$T/listen.part")
 domains = ( { name = \"x\" " 6
 bad "missing key file" "$(cat "$T/listen.part")
@@ -70,7 +70,8 @@ rc=0
 "$PORTCULLIS" -n -f "$T/weak.conf" >"$T/weak.out" 2>&1 || rc=$?
 [ $rc -eq 1 ] || t_fail "grade B under minimum-grade A: exit $rc"
 grep -q "grade B (90.0" "$T/weak.out" || t_fail "$(cat "$T/weak.out")"
-grep -q "^$T/weak.conf:9: grade B on 127.0.0.1:5999 is below minimum-grade A" \
+mg=$(grep -n "^minimum-grade" "$T/weak.conf" | cut -d: -f1)
+grep -q "^$T/weak.conf:$mg: grade B on 127.0.0.1:5999 is below minimum-grade A" \
     "$T/weak.out" || t_fail "no file:line verdict: $(tail -2 "$T/weak.out")"
 sed -i 's/minimum-grade = "A";/minimum-grade = "B";/' "$T/weak.conf"
 "$PORTCULLIS" -n -f "$T/weak.conf" >"$T/weak.out" 2>&1 ||

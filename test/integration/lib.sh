@@ -684,7 +684,9 @@ EOF
 # write a portcullis.conf serving DOMAIN with CERTDIR/DOMAIN.pem and
 # .key, clients on 127.0.0.1:C2S_PORT (STARTTLS) and, if given,
 # DIRECT_PORT (direct TLS), the backend at BACKEND (host:port or
-# unix:/path).  EXTRA is appended verbatim (more settings).
+# unix:/path), and the control socket FILE without .conf, plus .sock
+# (never the system's /run/portcullis).  EXTRA is appended verbatim
+# (more settings).
 gateway_conf() {
 	_gf=$1
 	_gd=$2
@@ -706,6 +708,7 @@ gateway_conf() {
 		printf '  certificate = "%s/%s.pem"; key = "%s/%s.key";\n' \
 		    "$_gc" "$_gd" "$_gc" "$_gd"
 		printf '  c2s-backend = "%s"; } );\n' "$_gb"
+		printf 'control = { socket = "%s.sock"; };\n' "${_gf%.conf}"
 		printf '%s\n' "${7:-}"
 	} >"$_gf"
 }
