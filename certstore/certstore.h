@@ -261,6 +261,10 @@ struct cs_history {
 	time_t		 first_seen;	/* first observation */
 	time_t		 last_seen;	/* latest observation */
 	time_t		 spki_since;	/* when the current key appeared */
+	/* The certificates that held those keys: issuer and validity. */
+	char		 issuer[256], prev_issuer[256];
+	time_t		 not_before, not_after;
+	time_t		 prev_not_before, prev_not_after;
 };
 
 /* What an observation changed, as bits. */
@@ -268,6 +272,13 @@ struct cs_history {
 #define CS_HIST_SPKI_CHANGED	0x2	/* a different key than last time */
 #define CS_HIST_VERSION_LOWER	0x4	/* a lower TLS version than last */
 #define CS_HIST_STARTTLS_LOST	0x8	/* STARTTLS offered before, not now */
+
+/*
+ * After cs_history_observe() with a key: the certificate that carried it
+ * (issuer DN, validity), so a later change can be told with both.
+ */
+void		 cs_history_set_cert(struct cs_history *h, const char *issuer,
+		    time_t not_before, time_t not_after);
 
 /* An empty history for domain (an A-label); CS_E_NAME if invalid. */
 int		 cs_history_init(struct cs_history *h, const char *domain);

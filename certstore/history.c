@@ -65,6 +65,19 @@ valid_name(const char *domain)
 	    strcmp(norm, domain) == 0;
 }
 
+void
+cs_history_set_cert(struct cs_history *h, const char *issuer,
+    time_t not_before, time_t not_after)
+{
+	/* One line per key in the file: no line breaks in a value. */
+	snprintf(h->issuer, sizeof(h->issuer), "%s", issuer);
+	for (char *p = h->issuer; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	h->not_before = not_before;
+	h->not_after = not_after;
+}
+
 int
 cs_history_init(struct cs_history *h, const char *domain)
 {
@@ -91,6 +104,11 @@ cs_history_observe(struct cs_history *h, const unsigned char *spki,
 			changes |= CS_HIST_SPKI_CHANGED;
 			memcpy(h->prev_spki, h->spki, 32);
 			h->have_prev_spki = 1;
+			memcpy(h->prev_issuer, h->issuer, sizeof(h->issuer));
+			h->prev_not_before = h->not_before;
+			h->prev_not_after = h->not_after;
+			h->issuer[0] = '\0';
+			h->not_before = h->not_after = 0;
 			h->spki_since = now;
 		} else if (!h->have_spki)
 			h->spki_since = now;
@@ -217,6 +235,22 @@ parse_line(struct cs_history *h, char *line)
 		return parse_time(v, &h->last_seen);
 	if (strcmp(line, "spki-since") == 0)
 		return parse_time(v, &h->spki_since);
+	if (strcmp(line, "issuer") == 0) {
+		snprintf(h->issuer, sizeof(h->issuer), "%s", v);
+		return 0;
+	}
+	if (strcmp(line, "prev-issuer") == 0) {
+		snprintf(h->prev_issuer, sizeof(h->prev_issuer), "%s", v);
+		return 0;
+	}
+	if (strcmp(line, "not-before") == 0)
+		return parse_time(v, &h->not_before);
+	if (strcmp(line, "not-after") == 0)
+		return parse_time(v, &h->not_after);
+	if (strcmp(line, "prev-not-before") == 0)
+		return parse_time(v, &h->prev_not_before);
+	if (strcmp(line, "prev-not-after") == 0)
+		return parse_time(v, &h->prev_not_after);
 	return 0;
 }
 
@@ -325,6 +359,14 @@ cs_history_save(const char *dir, const struct cs_history *h,
 	    h->starttls == 1 ? "yes" : h->starttls == 0 ? "no" : "unknown",
 	    (long long)h->first_seen, (long long)h->last_seen,
 	    (long long)h->spki_since);
+	if (len > 0 && (size_t)len < sizeof(buf))
+		len += snprintf(buf + len, sizeof(buf) - (size_t)len,
+		    "issuer=%s\nnot-before=%lld\nnot-after=%lld\n"
+		    "prev-issuer=%s\nprev-not-before=%lld\n"
+		    "prev-not-after=%lld\n", h->issuer,
+		    (long long)h->not_before, (long long)h->not_after,
+		    h->prev_issuer, (long long)h->prev_not_before,
+		    (long long)h->prev_not_after);
 	if (len < 0 || (size_t)len >= sizeof(buf))
 		return diag_set(diag, path, CS_E_IO, "record too long", "");
 	if ((fd = mkstemp(tmp)) < 0)
