@@ -128,6 +128,15 @@ pol_rule(const struct pol *p, enum pol_dir dir, const char *domain)
 	return &p->rules[1 + dir];
 }
 
+const struct pol_route *
+pol_route(const struct pol *p, const char *domain)
+{
+	for (size_t i = 0; domain != NULL && i < p->nroutes; i++)
+		if (strcmp(p->routes[i].domain, domain) == 0)
+			return &p->routes[i];
+	return NULL;
+}
+
 const struct pol_domain *
 pol_domain(const struct pol *p, const char *name)
 {

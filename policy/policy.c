@@ -1127,6 +1127,100 @@ parse_trust(struct ld *ld, const config_setting_t *g)
 }
 
 static int
+parse_dns(struct ld *ld, const config_setting_t *g)
+{
+	static const char *const keys[] = {
+		"resolver", "trust-ad", "timeout", NULL
+	};
+	struct pol_dns *d = &ld->p->dns;
+	const config_setting_t *s;
+	const char *res = NULL;
+	struct pol_addr a;
+	unsigned t;
+
+	d->timeout_ms = 3000;
+	/* The AD bit is only as good as the path to the resolver (DNS-4). */
+	d->trust_ad = 0;
+	if (g == NULL)
+		return 0;
+	if (!config_setting_is_group(g))
+		return fail(ld, g, "'dns' must be a group { ... }");
+	if (known_keys(ld, g, "dns", keys) != 0)
+		return ld->err;
+	if (get_string(ld, g, "resolver", &res) == 1) {
+		if (parse_addr(ld, member(g, "resolver"), res, 0, &a) != 0)
+			return ld->err;
+		snprintf(d->resolver, sizeof(d->resolver), "%s", a.text);
+		d->trust_ad = strncmp(a.host, "127.", 4) == 0 ||
+		    strcmp(a.host, "::1") == 0;
+	}
+	if ((s = member(g, "trust-ad")) != NULL) {
+		if (s->type != CONFIG_TYPE_BOOL)
+			return fail(ld, s, "'trust-ad' must be true or false");
+		d->trust_ad = config_setting_get_bool(s);
+	}
+	if (get_unsigned(ld, g, "timeout", 1, 60, &t) == 1)
+		d->timeout_ms = t * 1000;
+	return ld->err;
+}
+
+static int
+parse_routes(struct ld *ld, const config_setting_t *l)
+{
+	static const char *const keys[] = {
+		"domain", "address", "tls", NULL
+	};
+	static const char *const tls_words[] = { "starttls", "direct", NULL };
+	struct pol *p = ld->p;
+	int n, w;
+
+	if (l == NULL)
+		return 0;
+	if (!config_setting_is_list(l))
+		return fail(ld, l, "'s2s-routes' must be a list ( {...}, ... )");
+	n = config_setting_length(l);
+	p->routes = pol__calloc(p->mem, (size_t)n + 1, sizeof(*p->routes));
+	if (p->routes == NULL)
+		return nomem(ld);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = config_setting_get_elem(l, i);
+		struct pol_route *r = &p->routes[i];
+		const char *dom = NULL, *addr = NULL;
+		char norm[256];
+
+		if (!config_setting_is_group(g))
+			return fail(ld, g, "each route must be a group");
+		if (known_keys(ld, g, "a route", keys) != 0)
+			return ld->err;
+		r->line = (int)g->line;
+		if (get_string(ld, g, "domain", &dom) != 1 ||
+		    get_string(ld, g, "address", &addr) != 1)
+			return ld->err != 0 ? ld->err : fail(ld, g,
+			    "a route needs 'domain' and 'address'");
+		if (pol_domain_normalise(dom, norm, sizeof(norm)) != 0)
+			return fail(ld, member(g, "domain"),
+			    "'%s' is not a valid domain name", dom);
+		if ((r->domain = dup(ld, norm)) == NULL)
+			return ld->err;
+		if (parse_addr(ld, member(g, "address"), addr, 0, &r->addr) !=
+		    0)
+			return ld->err;
+		r->tls = POL_TLS_STARTTLS;
+		if (get_word(ld, g, "tls", tls_words, &w) == 1)
+			r->tls = (enum pol_tlsmode)w;
+		if (ld->err != 0)
+			return ld->err;
+		for (int j = 0; j < i; j++)
+			if (strcmp(p->routes[j].domain, r->domain) == 0)
+				return fail(ld, g, "a route for %s is already"
+				    " on line %d", r->domain,
+				    p->routes[j].line);
+		p->nroutes++;
+	}
+	return 0;
+}
+
+static int
 check_listeners(struct ld *ld)
 {
 	struct pol *p = ld->p;
@@ -1138,16 +1232,19 @@ check_listeners(struct ld *ld)
 			return fail(ld, NULL, "%s:%d: listener domain %s is"
 			    " not among 'domains'", p->file, li->line,
 			    li->domain);
-		if (li->role == POL_ROLE_C2S) {
+		if (li->role == POL_ROLE_C2S || li->role == POL_ROLE_S2S) {
+			int c2s = li->role == POL_ROLE_C2S;
 			size_t j;
 
 			for (j = 0; j < p->ndomains; j++)
-				if (p->domains[j].c2s_backend.text != NULL)
+				if ((c2s ? p->domains[j].c2s_backend.text :
+				    p->domains[j].s2s_backend.text) != NULL)
 					break;
 			if (j == p->ndomains)
-				return fail(ld, NULL, "%s:%d: a c2s listener"
-				    " but no domain has a 'c2s-backend'",
-				    p->file, li->line);
+				return fail(ld, NULL, "%s:%d: a %s listener"
+				    " but no domain has a '%s-backend'",
+				    p->file, li->line, c2s ? "c2s" : "s2s",
+				    c2s ? "c2s" : "s2s");
 		}
 	}
 	return 0;
@@ -1270,7 +1367,7 @@ build(struct ld *ld, config_t *cfg)
 		"workers", "log-level", "log", "control", "listen", "domains",
 		"policy", "rules", "limits", "timeouts", "state-directory",
 		"trust", "minimum-grade", "min-rsa-bits", "expiry-warning-days",
-		NULL
+		"dns", "s2s-routes", NULL
 	};
 	static const char *const grade_words[] = {
 		"A", "A-", "B", "C", "D", "E", "F", NULL
@@ -1320,6 +1417,8 @@ build(struct ld *ld, config_t *cfg)
 	    parse_rules(ld, rules) != 0 ||
 	    index_rules(ld) != 0 ||
 	    parse_domains(ld, member(root, "domains")) != 0 ||
+	    parse_dns(ld, member(root, "dns")) != 0 ||
+	    parse_routes(ld, member(root, "s2s-routes")) != 0 ||
 	    check_domain_names(ld, member(root, "domains")) != 0 ||
 	    parse_listeners(ld, member(root, "listen")) != 0 ||
 	    check_listeners(ld) != 0)

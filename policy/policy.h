@@ -185,6 +185,21 @@ struct pol_listener {
 	int		 line;
 };
 
+/* How outbound s2s finds remote servers. */
+struct pol_dns {
+	char		 resolver[64];	/* "127.0.0.1:53"; "" resolv.conf */
+	int		 trust_ad;	/* believe the resolver's AD bit */
+	unsigned	 timeout_ms;
+};
+
+/* A remote domain reached at a fixed address instead of through DNS. */
+struct pol_route {
+	const char	*domain;	/* lower-case A-label */
+	struct pol_addr	 addr;
+	enum pol_tlsmode tls;
+	int		 line;
+};
+
 enum pol_loglevel {
 	POL_LOG_ERROR, POL_LOG_WARNING, POL_LOG_INFO, POL_LOG_DEBUG
 };
@@ -231,6 +246,9 @@ struct pol {
 	size_t		 ndomains;
 	struct pol_limits limits;
 	struct pol_timeouts timeouts;
+	struct pol_dns	 dns;
+	struct pol_route *routes;
+	size_t		 nroutes;
 	/*
 	 * Rules: [0] the top of policy, [1 + dir] each direction's, then
 	 * one per entry of the rules list and direction it applies to.
@@ -272,6 +290,9 @@ void	 pol_unref(struct pol *p);
  */
 const struct pol_rule *pol_rule(const struct pol *p, enum pol_dir dir,
 	    const char *domain);
+
+/* The static route for a remote domain (lower-case A-label), or NULL. */
+const struct pol_route *pol_route(const struct pol *p, const char *domain);
 
 /*
  * The served domain that name (lower-case A-label) is, or is a configured

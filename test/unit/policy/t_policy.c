@@ -549,6 +549,58 @@ START_TEST(top_errors)
 }
 END_TEST
 
+START_TEST(s2s_settings)
+{
+	struct pol *p = load_ok(
+	    "listen = ( { role = \"s2s\"; address = \"127.0.0.1:5269\"; },\n"
+	    " { role = \"s2s-out\"; address = \"127.0.0.1:15270\"; } );\n"
+	    "domains = ( { name = \"example.org\";"
+	    " certificate = \"/x/chain.pem\"; key = \"/x/key.pem\";"
+	    " s2s-backend = \"127.0.0.1:15269\"; } );\n"
+	    "dns = { resolver = \"127.0.0.1:5353\"; timeout = 2; };\n"
+	    "s2s-routes = ( { domain = \"Partner.Example\";"
+	    " address = \"192.0.2.7:5269\"; tls = \"direct\"; } );\n");
+	const struct pol_route *r;
+
+	ck_assert_str_eq(p->dns.resolver, "127.0.0.1:5353");
+	/* A loopback resolver's AD bit is believed unless said otherwise. */
+	ck_assert_int_eq(p->dns.trust_ad, 1);
+	ck_assert_uint_eq(p->dns.timeout_ms, 2000);
+	ck_assert_uint_eq(p->nroutes, 1);
+	r = pol_route(p, "partner.example");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_str_eq(r->addr.host, "192.0.2.7");
+	ck_assert_uint_eq(r->addr.port, 5269);
+	ck_assert_int_eq(r->tls, POL_TLS_DIRECT);
+	ck_assert_ptr_null(pol_route(p, "other.example"));
+	pol_unref(p);
+
+	p = load_ok(LISTEN_OK DOMAIN_OK
+	    "dns = { resolver = \"192.0.2.53:53\"; };\n");
+	ck_assert_int_eq(p->dns.trust_ad, 0);
+	pol_unref(p);
+	p = load_ok(LISTEN_OK DOMAIN_OK
+	    "dns = { resolver = \"192.0.2.53:53\"; trust-ad = true; };\n");
+	ck_assert_int_eq(p->dns.trust_ad, 1);
+	pol_unref(p);
+}
+END_TEST
+
+START_TEST(s2s_errors)
+{
+	load_bad("listen = (\n { role = \"s2s\"; address = \"127.0.0.1:5269\"; }\n"
+	    ");\n" DOMAIN_OK, 0, "no domain has a 's2s-backend'");
+	load_bad(LISTEN_OK DOMAIN_OK "dns = {\n resolver = \"ns.example:53\";\n};\n",
+	    4, "not a literal");
+	load_bad(LISTEN_OK DOMAIN_OK "s2s-routes = (\n { domain = \"a.example\"; }\n);\n",
+	    4, "needs 'domain' and 'address'");
+	load_bad(LISTEN_OK DOMAIN_OK "s2s-routes = (\n"
+	    " { domain = \"a.example\"; address = \"192.0.2.1:5269\"; },\n"
+	    " { domain = \"A.example\"; address = \"192.0.2.2:5269\"; }\n);\n",
+	    5, "already on line 4");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -575,6 +627,8 @@ main(void)
 	tcase_add_test(tc, subdomains);
 	tcase_add_test(tc, rule_errors);
 	tcase_add_test(tc, top_errors);
+	tcase_add_test(tc, s2s_settings);
+	tcase_add_test(tc, s2s_errors);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
