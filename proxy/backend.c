@@ -50,9 +50,9 @@ on_connect(uv_connect_t *req, int status)
 	l->state = LEG_PLAIN;
 	if (l->u.h.type == UV_TCP)
 		uv_tcp_nodelay(&l->u.tcp, 1);
-	leg_set_ops(l, &relay_legacy_ops);
+	leg_set_ops(l, &relay_resp_ops);
 	l->xs = xs_new(&s->conf->xlim, s->dir == POL_C2S ? XS_NS_CLIENT :
-	    XS_NS_SERVER, relay_legacy_event, l);
+	    XS_NS_SERVER, relay_resp_event, l);
 	if (l->xs == NULL) {
 		session_abort(s, "enomem");
 		return;

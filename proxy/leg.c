@@ -112,13 +112,19 @@ leg_gone(struct leg *l, const char *reason)
 		leg_close_handle(l);
 		return;
 	}
+	if (l->ops != NULL && l->ops->failed != NULL && s->phase != PH_RELAY) {
+		l->ops->failed(l, reason);
+		return;
+	}
 	/* Nothing the peer could read is worth waiting for now. */
 	leg_close_handle(l);
 	if (s->remote.close_sent && s->legacy.close_sent)
 		session_close(s, "closed");	/* both streams ended in XML */
-	else if (l == &s->legacy && s->remote.hdr_sent &&
-	    !s->remote.close_sent)
-		session_stream_error(s, "internal-server-error", NULL, reason);
+	else if (l == s->resp && s->init->hdr_sent && !s->init->close_sent)
+		/* Our side of the stream broke: say so (ERR-3). */
+		session_stream_error(s, s->dir == POL_S2S_OUT ?
+		    "remote-connection-failed" : "internal-server-error", NULL,
+		    reason);
 	else
 		session_close(s, reason);
 }

@@ -26,6 +26,12 @@ struct leg_ops {
 	void	(*tls_up)(struct leg *l);
 	/* Everything queued on l has been written. */
 	void	(*drained)(struct leg *l);
+	/*
+	 * l failed (TLS error, closed, reset) while it was still being
+	 * negotiated; NULL closes the session.  Outbound s2s uses it to
+	 * try the next server.
+	 */
+	void	(*failed)(struct leg *l, const char *reason);
 };
 
 void	leg_init(struct leg *l, struct session *s, const char *name,

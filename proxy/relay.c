@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "dialback.h"
 #include "leg.h"
 #include "log.h"
 #include "observe.h"
@@ -22,11 +23,12 @@
 #define NS_COMPRESS_FEATURE	"http://jabber.org/features/compress"
 #define NS_COMPRESS		"http://jabber.org/protocol/compress"
 #define NS_SASL_CB		"urn:xmpp:sasl-cb:0"
+#define NS_BIDI			"urn:xmpp:features:bidi"
 
-static void legacy_input(struct leg *l, const char *p, size_t n);
+static void resp_input(struct leg *l, const char *p, size_t n);
 
-const struct leg_ops relay_legacy_ops = {
-	.input = legacy_input
+const struct leg_ops relay_resp_ops = {
+	.input = resp_input
 };
 
 static int
@@ -68,7 +70,7 @@ void
 relay_xml_error(struct leg *l, int err)
 {
 	struct session *s = l->s;
-	int backend = l == &s->legacy;
+	int backend = l == s->resp;
 	const char *limit = xs_limit_name(l->xs);
 	struct ev e;
 
@@ -83,16 +85,37 @@ relay_xml_error(struct leg *l, int err)
 	ev_str(&e, "detail", xs_detail(l->xs));
 	ev_end(&e);
 	if (backend) {
-		/* The backend misbehaved: the peer is not to blame. */
-		session_stream_error(s, "internal-server-error", NULL,
-		    "backend-xml-error");
+		/* The other side misbehaved: the initiator is not to blame. */
+		session_stream_error(s, s->dir == POL_S2S_OUT ?
+		    "remote-connection-failed" : "internal-server-error", NULL,
+		    "responder-xml-error");
 		return;
 	}
 	session_stream_error(s, xs_condition(err), NULL, xs_strerror(err));
 }
 
 void
-relay_remote_event(struct leg *l, const struct xs_event *ev)
+relay_authenticated(struct session *s, const char *how)
+{
+	if (s->authenticated)
+		return;
+	s->authenticated = 1;
+	if (log_enabled(LOG_LVL_DEBUG)) {
+		struct ev e;
+
+		ev_begin(&e, LOG_LVL_DEBUG, s->id, s->role,
+		    "stream.authenticated");
+		ev_str(&e, "auth", how);
+		ev_end(&e);
+	}
+	/* Clients are watched by observe.c; servers are noted here. */
+	if (s->dir != POL_C2S)
+		observe_auth(s, how, 1);
+	session_timer_update(s);
+}
+
+void
+relay_init_event(struct leg *l, const struct xs_event *ev)
 {
 	struct session *s = l->s;
 
@@ -100,25 +123,24 @@ relay_remote_event(struct leg *l, const struct xs_event *ev)
 	switch (ev->type) {
 	case XS_EV_HEADER:
 		/* A restart inside TLS follows a successful SASL exchange. */
-		if (!s->authenticated) {
-			s->authenticated = 1;
-			session_timer_update(s);
-		}
-		stream_set_prefix(&s->legacy, xs_header(l->xs)->stream_prefix);
-		s->legacy.close_sent = 0;
-		s->legacy.hdr_sent = 1;
+		relay_authenticated(s, "sasl");
+		stream_set_prefix(l->peer, xs_header(l->xs)->stream_prefix);
+		l->peer->close_sent = 0;
+		l->peer->hdr_sent = 1;
 		break;
 	case XS_EV_CLOSE:
-		s->legacy.close_sent = 1;
+		l->peer->close_sent = 1;
 		break;
 	case XS_EV_SPACE:
 		break;
 	case XS_EV_ELEMENT:
+		if (s->dir != POL_C2S && dialback_element(l, ev) != 0)
+			return;
 		if (strcmp(ev->ns, XS_NS_TLS) == 0) {
 			/* TLS is up: STARTTLS is not offered (STARTTLS-4). */
 			relay_flush(l);
 			xs_reset(l->xs);
-			stream_send_tls_failure(&s->remote);
+			stream_send_tls_failure(l);
 			session_close(s, "starttls-inside-tls");
 			return;
 		}
@@ -126,7 +148,7 @@ relay_remote_event(struct leg *l, const struct xs_event *ev)
 		    strcmp(ev->name, "compress") == 0 &&
 		    l->fwd_end == l->in_off) {
 			/* Never offered, never forwarded (C2S-5). */
-			leg_send_str(&s->remote, "<failure xmlns='"
+			leg_send_str(l, "<failure xmlns='"
 			    NS_COMPRESS "'><setup-failed/></failure>");
 			relay_drop(l, ev->end);
 			return;
@@ -149,6 +171,8 @@ strip_child(const struct xs_child *c)
 			return 1;	/* would blind the gateway (C2S-5) */
 		if (strcmp(c->ns, NS_SASL_CB) == 0)
 			return 1;	/* channel binding cannot cross us */
+		if (strcmp(c->ns, NS_BIDI) == 0)
+			return 1;	/* one stream per direction (S2S-9) */
 		return 0;
 	}
 	if (c->depth == 3 && strcmp(c->ns, XS_NS_SASL) == 0 &&
@@ -229,11 +253,12 @@ features_rewrite(struct leg *l, const struct xs_event *ev)
 }
 
 void
-relay_legacy_event(void *arg, const struct xs_event *ev)
+relay_resp_event(void *arg, const struct xs_event *ev)
 {
 	struct leg *l = arg;
 	struct session *s = l->s;
 	const struct xs_header *h;
+	const char *want;
 
 	if (s->closing) {
 		xs_reset(l->xs);
@@ -242,38 +267,46 @@ relay_legacy_event(void *arg, const struct xs_event *ev)
 	switch (ev->type) {
 	case XS_EV_HEADER:
 		h = xs_header(l->xs);
-		/* The backend speaks for the domain asked for (BACK-3). */
-		if (h->from != NULL && s->domain != NULL) {
+		/* The responder speaks for the domain asked for (BACK-3). */
+		want = s->dir == POL_S2S_OUT ? s->peer_domain :
+		    s->domain != NULL ? s->domain->name : NULL;
+		if (h->from != NULL && want != NULL) {
 			char norm[256];
 
 			if (pol_domain_normalise(h->from, norm,
-			    sizeof(norm)) != 0 ||
-			    strcmp(norm, s->domain->name) != 0) {
+			    sizeof(norm)) != 0 || strcmp(norm, want) != 0) {
 				struct ev e;
 
-				ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
-				    "backend.from_mismatch");
-				ev_str(&e, "domain", s->domain->name);
+				if (s->dir == POL_S2S_OUT)
+					ev_begin(&e, LOG_LVL_WARNING, s->id,
+					    s->role, "remote.from_mismatch");
+				else
+					ev_begin(&e, LOG_LVL_WARNING, s->id,
+					    s->role, "backend.from_mismatch");
+				ev_str(&e, "domain", want);
 				ev_str(&e, "from", h->from);
 				ev_end(&e);
 				xs_reset(l->xs);
-				session_stream_error(s,
+				session_stream_error(s, s->dir == POL_S2S_OUT ?
+				    "remote-connection-failed" :
 				    "internal-server-error", NULL,
-				    "backend-from-mismatch");
+				    "responder-from-mismatch");
 				return;
 			}
 		}
-		stream_set_prefix(&s->remote, h->stream_prefix);
-		s->remote.hdr_sent = 1;
-		s->remote.close_sent = 0;
+		stream_set_prefix(l->peer, h->stream_prefix);
+		l->peer->hdr_sent = 1;
+		l->peer->close_sent = 0;
 		break;
 	case XS_EV_CLOSE:
-		s->remote.close_sent = 1;
+		l->peer->close_sent = 1;
 		break;
 	case XS_EV_SPACE:
 		break;
 	case XS_EV_ELEMENT:
 		observe_backend(l, ev);
+		if (s->dir != POL_C2S && dialback_element(l, ev) != 0)
+			return;
 		if (strcmp(ev->ns, XS_NS_STREAMS) == 0 &&
 		    strcmp(ev->name, "features") == 0) {
 			features_rewrite(l, ev);
@@ -286,9 +319,16 @@ relay_legacy_event(void *arg, const struct xs_event *ev)
 			/* Relayed unchanged, then both legs close (ERR-4). */
 			ev_begin(&e, LOG_LVL_INFO, s->id, s->role,
 			    "stream.error.received");
-			ev_str(&e, "source", "backend");
+			ev_str(&e, "source", s->dir == POL_S2S_OUT ? "remote" :
+			    "backend");
 			ev_end(&e);
 		}
+		/* Dialback verified: <db:result type='valid'/> (XEP-0220). */
+		if (strcmp(ev->ns, XS_NS_DIALBACK) == 0 &&
+		    strcmp(ev->name, "result") == 0 &&
+		    xs_attr(l->xs, "type") != NULL &&
+		    strcmp(xs_attr(l->xs, "type"), "valid") == 0)
+			relay_authenticated(s, "dialback");
 		break;
 	}
 	l->fwd_end = ev->end;
@@ -310,7 +350,7 @@ relay_fed(struct leg *l, int rc)
 }
 
 static void
-legacy_input(struct leg *l, const char *p, size_t n)
+resp_input(struct leg *l, const char *p, size_t n)
 {
 	relay_fed(l, xs_feed(l->xs, p, n));
 }

@@ -13,14 +13,23 @@
 
 #include "session.h"
 
-/* What a backend leg does with its input once connected. */
-extern const struct leg_ops relay_legacy_ops;
+/*
+ * The initiating entity (client, or the server that opened the stream)
+ * speaks on s->init; the receiving entity on s->resp.  Inbound, the
+ * backend is the responder; outbound s2s, the remote server is.
+ */
 
-/* Handle an event of the remote leg once the backend leg exists. */
-void	relay_remote_event(struct leg *l, const struct xs_event *ev);
+/* What the responder's leg does with its input once the relay runs. */
+extern const struct leg_ops relay_resp_ops;
 
-/* The backend leg's parser callback. */
-void	relay_legacy_event(void *arg, const struct xs_event *ev);
+/* Handle an event of the initiator's leg once the relay runs. */
+void	relay_init_event(struct leg *l, const struct xs_event *ev);
+
+/* The responder leg's parser callback. */
+void	relay_resp_event(void *arg, const struct xs_event *ev);
+
+/* The stream is authenticated (SASL restart, dialback, bridged). */
+void	relay_authenticated(struct session *s, const char *how);
 
 /* Forward [in_off, fwd_end) to the peer if the peer can take it. */
 void	relay_flush(struct leg *l);

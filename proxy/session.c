@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "conf.h"
+#include "dialback.h"
 #include "inbound.h"
+#include "outbound.h"
 #include "leg.h"
 #include "log.h"
 #include "metrics.h"
@@ -76,29 +78,44 @@ session_accept(struct worker *w, const struct listener *li,
 	s->w = w;
 	s->li = li;
 	s->conf = conf_current();
-	s->dir = li->role == POL_ROLE_C2S ? POL_C2S : POL_S2S_IN;
-	s->role = li->role == POL_ROLE_C2S ? "c2s" : "s2s";
+	switch (li->role) {
+	case POL_ROLE_C2S:
+		s->dir = POL_C2S;
+		s->role = "c2s";
+		break;
+	case POL_ROLE_S2S:
+		s->dir = POL_S2S_IN;
+		s->role = "s2s";
+		break;
+	case POL_ROLE_S2S_OUT:
+		s->dir = POL_S2S_OUT;
+		s->role = "s2s-out";
+		break;
+	}
 	leg_init(&s->remote, s, "remote", &s->legacy);
 	leg_init(&s->legacy, s, "legacy", &s->remote);
+	/* Outbound, the backend connects to us and we go on to the remote. */
+	s->init = s->dir == POL_S2S_OUT ? &s->legacy : &s->remote;
+	s->resp = s->dir == POL_S2S_OUT ? &s->remote : &s->legacy;
 	s->t_start = s->t_last = uv_now(&w->loop);
 	worker_add_session(w, s);
 	metrics_session_open(s->dir);
 
-	uv_tcp_init(&w->loop, &s->remote.u.tcp);
-	s->remote.u.h.data = s;
-	s->remote.inited = 1;
+	uv_tcp_init(&w->loop, &s->init->u.tcp);
+	s->init->u.h.data = s;
+	s->init->inited = 1;
 	s->open_handles++;
 	uv_timer_init(&w->loop, &s->timer);
 	s->timer.data = s;
 	s->open_handles++;
 
-	if ((rc = uv_accept(server, &s->remote.u.s)) != 0) {
+	if ((rc = uv_accept(server, &s->init->u.s)) != 0) {
 		log_warnx("accept on %s: %s", li->text, uv_strerror(rc));
 		session_abort(s, "accept-failed");
 		return;
 	}
-	uv_tcp_nodelay(&s->remote.u.tcp, 1);
-	format_peer(&s->remote.u.tcp, s->peer, sizeof(s->peer));
+	uv_tcp_nodelay(&s->init->u.tcp, 1);
+	format_peer(&s->init->u.tcp, s->peer, sizeof(s->peer));
 	if (log_enabled(LOG_LVL_DEBUG)) {
 		struct ev e;
 
@@ -108,7 +125,10 @@ session_accept(struct worker *w, const struct listener *li,
 		ev_u64(&e, "worker", w->idx);
 		ev_end(&e);
 	}
-	inbound_start(s);
+	if (s->dir == POL_S2S_OUT)
+		outbound_start(s);
+	else
+		inbound_start(s);
 	session_flush(s);
 }
 
@@ -170,6 +190,8 @@ session_abort(struct session *s, const char *reason)
 	set_reason(s, reason);
 	if (s->legacy.state == LEG_NONE)
 		s->legacy.state = LEG_CLOSED;
+	if (s->remote.state == LEG_NONE)
+		s->remote.state = LEG_CLOSED;
 	leg_close_handle(&s->remote);
 	leg_close_handle(&s->legacy);
 	session_leg_closed(s);
@@ -179,7 +201,7 @@ void
 session_stream_error(struct session *s, const char *cond, const char *text,
     const char *reason)
 {
-	struct leg *l = &s->remote;
+	struct leg *l = s->init;
 	struct ev e;
 
 	if (s->closing)
@@ -192,8 +214,9 @@ session_stream_error(struct session *s, const char *cond, const char *text,
 	if (leg_writable(l)) {
 		if (!l->hdr_sent)
 			stream_send_header(l, s->dir == POL_C2S ? XS_NS_CLIENT :
-			    XS_NS_SERVER, s->domain != NULL ? s->domain->name :
-			    NULL, 0, 0);
+			    XS_NS_SERVER, s->dir == POL_S2S_OUT ?
+			    (s->peer_domain[0] != '\0' ? s->peer_domain : NULL) :
+			    s->domain != NULL ? s->domain->name : NULL, 0, 0);
 		stream_send_error(l, cond, text);
 	}
 	session_close(s, reason);
@@ -204,7 +227,7 @@ session_shutdown(struct session *s)
 {
 	if (s->closing)
 		return;
-	if (s->remote.state == LEG_PLAIN || s->remote.state == LEG_TLS)
+	if (s->init->state == LEG_PLAIN || s->init->state == LEG_TLS)
 		session_stream_error(s, "system-shutdown", NULL, "shutdown");
 	else
 		session_close(s, "shutdown");
@@ -248,9 +271,24 @@ session_handle_closed(struct session *s)
 		session_free(s);
 }
 
+void
+session_ref(struct session *s)
+{
+	s->refs++;
+}
+
+void
+session_unref(struct session *s)
+{
+	if (--s->refs == 0 && s->open_handles == 0)
+		session_free(s);
+}
+
 static void
 session_free(struct session *s)
 {
+	outbound_free(s);
+	dialback_free(s);
 	leg_free(&s->remote);
 	leg_free(&s->legacy);
 	worker_remove_session(s->w, s);
@@ -274,6 +312,11 @@ on_timer(uv_timer_t *t)
 			session_timer_update(s);
 		return;
 	}
+	if (s->dir == POL_S2S_OUT && s->phase != PH_RELAY) {
+		/* Outbound negotiation: its own deadlines (outbound.c). */
+		if (outbound_timer(s, now))
+			return;
+	}
 	if (s->legacy.state == LEG_CONNECTING &&
 	    now >= s->t_connect + (uint64_t)to->backend_connect * 1000) {
 		struct ev e;
@@ -287,7 +330,7 @@ on_timer(uv_timer_t *t)
 		leg_close_handle(&s->legacy);
 		session_stream_error(s, "internal-server-error",
 		    "the service is unavailable", "backend-timeout");
-	} else if (s->phase < PH_TLS_HEADER &&
+	} else if (s->dir != POL_S2S_OUT && s->phase < PH_TLS_HEADER &&
 	    now >= s->t_start + (uint64_t)to->handshake * 1000) {
 		session_stream_error(s, "connection-timeout", NULL,
 		    "tls-timeout");
@@ -323,10 +366,11 @@ session_timer_update(struct session *s)
 	if (s->closing) {
 		nearest(&when, s->t_close);
 	} else {
-		if (s->legacy.state == LEG_CONNECTING)
+		if (s->legacy.state == LEG_CONNECTING ||
+		    s->remote.state == LEG_CONNECTING)
 			nearest(&when, s->t_connect +
 			    (uint64_t)to->backend_connect * 1000);
-		if (s->phase < PH_TLS_HEADER)
+		if (s->phase < PH_TLS_HEADER && s->dir != POL_S2S_OUT)
 			nearest(&when, s->t_start +
 			    (uint64_t)to->handshake * 1000);
 		if (!s->authenticated)

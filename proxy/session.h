@@ -25,6 +25,8 @@
 
 struct conf;
 struct listener;
+struct s2s_out;
+struct dialback;
 struct peer_cert;
 struct worker;
 struct session;
@@ -99,6 +101,7 @@ struct leg {
 	uv_connect_t		 creq;
 	uint64_t		 cut;		/* xs offset where <starttls/>
 						   ended */
+	char			 sent_id[33];	/* id of our last header here */
 	char			 prefix[32];	/* prefix of the streams
 						   namespace on the stream this
 						   leg sends, "" for default */
@@ -123,6 +126,14 @@ struct session {
 	struct conf		*conf;		/* reference held */
 	const struct listener	*li;
 	struct leg		 remote, legacy;
+	/*
+	 * The leg of the initiating entity, to which we answer as the
+	 * receiving entity (inbound: remote; outbound s2s: legacy), and
+	 * the leg towards the receiving entity.
+	 */
+	struct leg		*init, *resp;
+	struct s2s_out		*ob;		/* outbound s2s state, or NULL */
+	struct dialback		*db;		/* pending dialback, or NULL */
 	uv_timer_t		 timer;		/* one timer for every deadline */
 	unsigned		 open_handles;	/* close_cb pending */
 	unsigned		 refs;		/* in-flight requests */
@@ -132,6 +143,7 @@ struct session {
 	const struct pol_domain	*domain;	/* served domain, once known */
 	char			 sni[256];	/* "" when none */
 	char			 to[256];	/* post-TLS header to */
+	char			 peer_domain[256]; /* s2s: the remote domain */
 	char			 peer[80];	/* "192.0.2.1:5222" */
 	char			 from[256];	/* post-TLS header from, or "" */
 	/*
@@ -157,6 +169,7 @@ struct session {
 	unsigned		 authenticated:1;
 	unsigned		 direct_tls:1;
 	unsigned		 logged_close:1;
+	unsigned		 peer_pkix:1;	/* s2s peer chain verified */
 	struct session		*next, *prev;	/* the worker's list */
 };
 
@@ -189,6 +202,10 @@ void	session_stream_error(struct session *s, const char *cond,
 
 /* Shut down for a stopping daemon: <system-shutdown/> and close. */
 void	session_shutdown(struct session *s);
+
+/* Hold the session's memory across an asynchronous request. */
+void	session_ref(struct session *s);
+void	session_unref(struct session *s);
 
 /* Start writes of whatever both legs have queued. */
 void	session_flush(struct session *s);

@@ -74,9 +74,38 @@ stream_send_header(struct leg *l, const char *content_ns, const char *from,
 	if (n < 0 || (size_t)n >= sizeof(hdr))
 		return -1;
 	stream_set_prefix(l, "stream");
+	snprintf(l->sent_id, sizeof(l->sent_id), "%s", id);
 	l->hdr_sent = 1;
 	l->close_sent = 0;
 	return leg_send(l, hdr, (size_t)n);
+}
+
+int
+stream_send_initiator_header(struct leg *l, const char *from, const char *to,
+    int dialback)
+{
+	char hdr[768];
+	int n;
+
+	n = snprintf(hdr, sizeof(hdr),
+	    "<?xml version='1.0'?>"
+	    "<stream:stream xmlns='jabber:server'"
+	    " xmlns:stream='http://etherx.jabber.org/streams'%s"
+	    " from='%s' to='%s' version='1.0' xml:lang='en'>",
+	    dialback ? " xmlns:db='jabber:server:dialback'" : "", from, to);
+	if (n < 0 || (size_t)n >= sizeof(hdr))
+		return -1;
+	stream_set_prefix(l, "stream");
+	l->hdr_sent = 1;
+	l->close_sent = 0;
+	return leg_send(l, hdr, (size_t)n);
+}
+
+int
+stream_send_starttls(struct leg *l)
+{
+	return leg_send_str(l,
+	    "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
 }
 
 int

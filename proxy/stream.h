@@ -19,6 +19,16 @@
 int	stream_send_header(struct leg *l, const char *content_ns,
 	    const char *from, int version0, int dialback);
 
+/*
+ * Send the header of a stream we initiate (outbound s2s, before TLS):
+ * from and to, version='1.0', xmlns:db when dialback is set, no id.
+ */
+int	stream_send_initiator_header(struct leg *l, const char *from,
+	    const char *to, int dialback);
+
+/* <starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/> */
+int	stream_send_starttls(struct leg *l);
+
 /* <stream:features> offering only <starttls><required/></starttls>. */
 int	stream_send_starttls_features(struct leg *l);
 

@@ -211,6 +211,80 @@ on_client_hello(gnutls_session_t tls)
 	return gnutls_credentials_set(tls, GNUTLS_CRD_CERTIFICATE, creds);
 }
 
+/* Our transport functions, and no GnuTLS deadline: ours rule. */
+static void
+transport(struct leg *l)
+{
+	gnutls_session_t tls = l->tls;
+
+	gnutls_handshake_set_timeout(tls, 0);
+	gnutls_transport_set_ptr(tls, l);
+	gnutls_transport_set_pull_function(tls, tls_pull);
+	gnutls_transport_set_pull_timeout_function(tls, tls_pull_timeout);
+	gnutls_transport_set_push_function(tls, tls_push);
+	gnutls_transport_set_vec_push_function(tls, tls_vec_push);
+	l->state = LEG_HANDSHAKE;
+}
+
+int
+tls_client_start(struct leg *l, const char *sni, const char *alpn,
+    const char *local)
+{
+	struct session *s = l->s;
+	gnutls_certificate_credentials_t creds;
+	gnutls_session_t tls;
+	int rc;
+
+	rc = gnutls_init(&tls, GNUTLS_CLIENT | GNUTLS_NONBLOCK |
+	    GNUTLS_NO_SIGNAL);
+	if (rc < 0) {
+		session_abort(s, "tls-init");
+		return -1;
+	}
+	l->tls = tls;
+	gnutls_session_set_ptr(tls, l);
+	/* The s2s-out rule for the remote domain (sni is that domain). */
+	rc = gnutls_priority_set(tls, conf_priority(s->conf,
+	    pol_rule(s->conf->pol, s->dir, sni), 0));
+	if (rc < 0)
+		goto fail;
+	/* Our domain's certificate is our client certificate (S2S-12). */
+	if ((creds = cs_credentials(s->conf->cs, local)) == NULL) {
+		rc = GNUTLS_E_CERTIFICATE_ERROR;
+		goto fail;
+	}
+	if ((rc = gnutls_credentials_set(tls, GNUTLS_CRD_CERTIFICATE,
+	    creds)) < 0)
+		goto fail;
+	/* SNI is the target domain, an A-label (TLS-9). */
+	if ((rc = gnutls_server_name_set(tls, GNUTLS_NAME_DNS, sni,
+	    strlen(sni))) < 0)
+		goto fail;
+	if (alpn != NULL) {
+		gnutls_datum_t proto = {
+			.data = (unsigned char *)(uintptr_t)alpn,
+			.size = (unsigned)strlen(alpn)
+		};
+
+		if ((rc = gnutls_alpn_set_protocols(tls, &proto, 1, 0)) < 0)
+			goto fail;
+	}
+	transport(l);
+	/* The ClientHello goes out now. */
+	tls_input(l);
+	return 0;
+fail:
+	{
+		struct ev e;
+
+		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role, "tls.setup");
+		ev_str(&e, "error", gnutls_strerror_name(rc));
+		ev_end(&e);
+	}
+	session_abort(s, "tls-setup");
+	return -1;
+}
+
 int
 tls_server_start(struct leg *l, const char *alpn)
 {
@@ -255,13 +329,14 @@ tls_server_start(struct leg *l, const char *alpn)
 		if (rc < 0)
 			goto fail;
 	}
-	gnutls_handshake_set_timeout(tls, 0);
-	gnutls_transport_set_ptr(tls, l);
-	gnutls_transport_set_pull_function(tls, tls_pull);
-	gnutls_transport_set_pull_timeout_function(tls, tls_pull_timeout);
-	gnutls_transport_set_push_function(tls, tls_push);
-	gnutls_transport_set_vec_push_function(tls, tls_vec_push);
-	l->state = LEG_HANDSHAKE;
+	if (s->dir != POL_C2S)
+		/*
+		 * Ask a remote server for its certificate but let it in
+		 * without one: dialback-only peers and scanners must reach
+		 * the XMPP layer, which decides (STARTTLS-13).
+		 */
+		gnutls_certificate_server_set_request(tls, GNUTLS_CERT_REQUEST);
+	transport(l);
 	return 0;
 fail:
 	{
@@ -275,7 +350,8 @@ fail:
 	return -1;
 }
 
-static void
+/* Returns 1 when the leg's failed hook took over (outbound attempts). */
+static int
 tls_failed(struct leg *l, int rc, const char *stage)
 {
 	struct session *s = l->s;
@@ -308,8 +384,13 @@ tls_failed(struct leg *l, int rc, const char *stage)
 	 */
 	if (rc != GNUTLS_E_FATAL_ALERT_RECEIVED && l->state == LEG_HANDSHAKE)
 		gnutls_alert_send_appropriate(l->tls, rc);
+	if (l->ops->failed != NULL && s->phase != PH_RELAY) {
+		l->ops->failed(l, reason);
+		return 1;
+	}
 	/* The alert goes out before the socket closes. */
 	session_close(s, reason);
+	return 0;
 }
 
 static int
@@ -335,6 +416,8 @@ void
 tls_input(struct leg *l)
 {
 	struct session *s = l->s;
+
+	size_t left = (size_t)-1;
 
 	if (l->state == LEG_HANDSHAKE && handshake(l) != 0)
 		return;
@@ -377,8 +460,20 @@ tls_input(struct leg *l)
 				return;
 			}
 		}
-		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED)
+		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+			size_t now = buf_len(&l->cipher_in) + pull_pending(l);
+
+			/*
+			 * GnuTLS also says AGAIN after a post-handshake message
+			 * (a TLS 1.3 NewSessionTicket) with records still
+			 * waiting behind it: go on while it makes progress.
+			 */
+			if (now > 0 && now < left) {
+				left = now;
+				continue;
+			}
 			return;
+		}
 		if (rc == GNUTLS_E_REHANDSHAKE) {
 			/* No renegotiation, no stream error (STARTTLS-11). */
 			struct ev e;
@@ -396,8 +491,8 @@ tls_input(struct leg *l)
 			leg_close_handle(l);
 			return;
 		}
-		tls_failed(l, (int)rc, "record");
-		leg_close_handle(l);
+		if (!tls_failed(l, (int)rc, "record"))
+			leg_close_handle(l);
 		return;
 	}
 }

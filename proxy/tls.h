@@ -23,6 +23,15 @@
  */
 int	tls_server_start(struct leg *l, const char *alpn);
 
+/*
+ * Start a client-side handshake on l (outbound s2s): SNI sni, ALPN alpn
+ * (or NULL), and the certificate of our domain local as the client
+ * certificate.  The ClientHello is queued before this returns.  Returns
+ * 0, or -1 after closing the session.
+ */
+int	tls_client_start(struct leg *l, const char *sni, const char *alpn,
+	    const char *local);
+
 /* Drive the handshake or read records from what l->cipher_in holds. */
 void	tls_input(struct leg *l);
 
