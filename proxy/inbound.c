@@ -16,6 +16,7 @@
 #include "leg.h"
 #include "log.h"
 #include "metrics.h"
+#include "peer.h"
 #include "relay.h"
 #include "stream.h"
 #include "summary.h"
@@ -197,6 +198,43 @@ pretls_element(struct leg *l, const struct xs_event *ev)
 	    "plaintext-before-tls");
 }
 
+/*
+ * A remote server's first header inside TLS: check its certificate
+ * against its from and let the s2s-in rule decide (STANDARDS.md S2S-11,
+ * S2S-13).  Returns 0 after refusing the stream.
+ */
+static int
+s2s_peer(struct leg *l, const struct xs_header *h)
+{
+	struct session *s = l->s;
+	struct sess_summary sum;
+	struct peer_check pc;
+	char from[256];
+	struct ev e;
+	int have = h->from != NULL &&
+	    pol_domain_normalise(h->from, from, sizeof(from)) == 0;
+
+	peer_verify(s, l, have ? from : NULL, &pc);
+	if (have)
+		snprintf(s->peer_domain, sizeof(s->peer_domain), "%s", from);
+	peer_record(s, l, &pc);
+	/* The summary again, now with the peer's identity (OBS-1). */
+	session_summary(s, uv_now(&s->w->loop), &sum);
+	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "s2s.peer");
+	summary_ev(&sum, &e);
+	if (pc.method == PEER_NONE || pc.method == PEER_DIALBACK)
+		ev_str(&e, "reason", pc.reason);
+	ev_end(&e);
+	if (have && pc.cert)
+		peer_history(s, l, &pc, s->direct_tls ? -1 : 1);
+	if (peer_allowed(s, &pc))
+		return 1;
+	xs_reset(l->xs);
+	session_stream_error(s, "policy-violation", "authentication is"
+	    " required", "s2s-unauthenticated");
+	return 0;
+}
+
 /* The first header inside TLS picks the domain and opens the backend. */
 static void
 tls_header(struct leg *l, const struct xs_event *ev)
@@ -237,6 +275,8 @@ tls_header(struct leg *l, const struct xs_event *ev)
 	snprintf(s->to, sizeof(s->to), "%s", d->name);
 	snprintf(s->from, sizeof(s->from), "%s", h->from != NULL ? h->from :
 	    "");
+	if (s->dir == POL_S2S_IN && !s2s_peer(l, h))
+		return;
 	a = s->dir == POL_C2S ? &d->c2s_backend : &d->s2s_backend;
 	if (a->text == NULL) {
 		log_host_unknown(s, h);
@@ -273,7 +313,7 @@ remote_event(void *arg, const struct xs_event *ev)
 		tls_header(l, ev);
 		break;
 	case PH_RELAY:
-		relay_remote_event(l, ev);
+		relay_init_event(l, ev);
 		break;
 	case PH_HANDSHAKE:
 		/* The parser is reset before the handshake begins. */

@@ -1,0 +1,74 @@
+/*
+ * peer.h: is this remote server who it says it is, and may it go on?
+ *
+ * After an s2s handshake (either direction) the peer's chain is checked
+ * by certstore against the reference domain (the stream's from inbound,
+ * the target domain outbound), then the s2s rule for that domain decides
+ * in its order of methods (pkix, pin, dane, dialback).  Dialback is not
+ * authentication: a stream let in on it alone is "encrypted,
+ * dialback-verified" (S2S-10).  In report mode a refusal is logged as
+ * policy.would_have_rejected and the stream goes on.  Each contact also
+ * updates the peer's history (off the loop): a new key logs cert.changed
+ * with both fingerprints, a lower TLS version tls.version_lowered, a lost
+ * STARTTLS offer starttls.stripping_suspected.
+ */
+#ifndef PROXY_PEER_H
+#define PROXY_PEER_H
+
+#include "certstore/certstore.h"
+#include "log.h"
+#include "policy/policy.h"
+#include "session.h"
+
+enum peer_method {
+	PEER_NONE,		/* not authenticated, not allowed */
+	PEER_PKIX,		/* chain to a trust anchor, name matched */
+	PEER_PIN,		/* SPKI among the rule's pins */
+	PEER_DANE,		/* TLSA match under DNSSEC */
+	PEER_DIALBACK		/* encrypted; identity left to dialback */
+};
+
+struct peer_check {
+	enum peer_method	 method;
+	const struct pol_rule	*rule;
+	int			 cert;		/* a certificate was presented */
+	int			 verified;	/* cs_verify_peer() ran */
+	struct cs_peer_result	 r;
+	int			 pinned;	/* a pin matched */
+	char			 ref[256];	/* the reference domain */
+	char			 reason[128];	/* why not authenticated */
+};
+
+/* Check l's peer against ref (may be NULL: no from). */
+void	peer_verify(struct session *s, struct leg *l, const char *ref,
+	    struct peer_check *pc);
+
+/*
+ * Note the outcome in the session for its records and the status table:
+ * how it was verified, how it authenticates, its certificate.
+ */
+void	peer_record(struct session *s, const struct leg *l,
+	    const struct peer_check *pc);
+
+/*
+ * May the stream go on under the rule?  Logs the refusal (or, in report
+ * mode, would-have-rejected).  Returns 1 to go on.
+ */
+int	peer_allowed(struct session *s, const struct peer_check *pc);
+
+/*
+ * Does the peer's certificate also cover domain (a dialback from on the
+ * same stream, ID-10)?  1 yes, 0 no.
+ */
+int	peer_covers(const struct leg *l, const char *domain);
+
+/*
+ * Record this contact in the peer's history, in the background; logs
+ * what changed.  starttls: 1 offered, 0 not, -1 unknown.
+ */
+void	peer_history(struct session *s, const struct leg *l,
+	    const struct peer_check *pc, int starttls);
+
+const char *peer_method_name(enum peer_method m);
+
+#endif /* PROXY_PEER_H */
