@@ -30,8 +30,6 @@ void	sev_starttls_failure(const struct session *s, const char *domain,
 void	sev_downgrade_sentinel(const struct session *s, const char *domain,
 	    const char *version, const char *action);
 
-/* A TLS version, or a suite, weaker than the rule for this peer. */
-
 /* No TLSA record matched; tlsa says what there was ("3 1 1 x2"). */
 void	sev_dane_mismatch(const struct session *s, const char *domain,
 	    const char *tlsa, const struct peer_cert *cert,

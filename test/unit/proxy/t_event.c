@@ -60,7 +60,8 @@ START_TEST(catalogue_well_formed)
 		if (i > 0)
 			ck_assert_msg(strcmp(ev_catalogue[i - 1].name,
 			    d->name) < 0, "not sorted at %s", d->name);
-		ck_assert_msg(strspn(d->name, "abcdefghijklmnopqrstuvwxyz_.")
+		ck_assert_msg(strspn(d->name,
+		    "abcdefghijklmnopqrstuvwxyz0123456789_.")
 		    == strlen(d->name) && strchr(d->name, '.') != NULL,
 		    "bad name %s", d->name);
 		ck_assert_ptr_eq(ev_lookup(d->name), d);
