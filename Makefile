@@ -52,7 +52,7 @@ CTL		 = $(B)/portcullis-ctl
 UNIT_SRC	 = $(wildcard test/unit/*/t_*.c)
 UNIT_BIN	 = $(UNIT_SRC:test/unit/%.c=$(B)/test/unit/%)
 
-.PHONY: all deps check unit examples manlint integration demo bench \
+.PHONY: all deps check unit examples manlint lint integration demo bench \
 	sanitize fuzz fuzz-build clean
 
 all: $(DAEMON) $(CTL)
@@ -122,12 +122,16 @@ examples: deps $(DAEMON)
 manlint: deps
 	@mandoc -Tlint -W warning man/*.[0-9]
 
+lint: deps
+	@sh test/deps.sh lint
+	@sh test/lint.sh
+
 integration: deps $(DAEMON) $(CTL)
 	@sh test/deps.sh integration
 	@PORTCULLIS=$(CURDIR)/$(DAEMON) sh test/integration/run.sh
 
 CHECK_FUZZ_SECONDS ?= 10
-check: deps all unit examples manlint integration
+check: deps all unit examples manlint lint integration
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS)
 	@echo "make check: all tests passed"
 

@@ -153,7 +153,7 @@ srv_match(const char *val, const char *ref, enum cs_service svc)
 {
 	const char *want = svc == CS_XMPP_SERVER ? "_xmpp-server." :
 	    "_xmpp-client.";
-	char low[256], norm[256];
+	char low[256] = "", norm[256];
 	size_t wl = strlen(want);
 
 	if (ascii_lower((const unsigned char *)val, strlen(val), low,
@@ -194,7 +194,7 @@ rank(int id)
 static int
 match_cn(gnutls_x509_crt_t crt, const char *ref)
 {
-	char cn[256], low[256];
+	char cn[256] = "", low[256] = "";
 	size_t len = sizeof(cn) - 1;
 
 	if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
@@ -213,7 +213,7 @@ cs_match_identity(gnutls_x509_crt_t crt, const char *domain,
 {
 	gnutls_subject_alt_names_t sans = NULL;
 	gnutls_datum_t ext = { NULL, 0 };
-	char ref[256], val[1024];
+	char ref[256], val[1024] = "";
 	unsigned crit, type;
 	int best = CS_ID_NONE, any_san_id = 0;
 

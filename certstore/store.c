@@ -162,7 +162,7 @@ chain_load(struct cs *cs, struct cs_chain *c, const char *file, time_t now,
 	char date[32];
 	int rc;
 
-	if ((rc = gnutls_load_file(file, &pem)) < 0)
+	if (gnutls_load_file(file, &pem) < 0)
 		return diag_set(diag, file, CS_E_IO, "cannot read");
 	rc = gnutls_x509_crt_list_import2(&list, &n, &pem,
 	    GNUTLS_X509_FMT_PEM, GNUTLS_X509_CRT_LIST_FAIL_IF_UNSORTED);
@@ -262,8 +262,8 @@ ocsp_check(struct cs *cs, const char *domain, struct cs_chain *c,
 	if (c->ncrts < 2) {
 		note(cs, CS_NOTE_WARNING, domain, file, "no issuer in the"
 		    " chain: the staple's signature cannot be checked");
-	} else if ((rc = gnutls_ocsp_resp_verify_direct(resp, c->crts[1],
-	    &verify, 0)) < 0 || verify != 0) {
+	} else if (gnutls_ocsp_resp_verify_direct(resp, c->crts[1],
+	    &verify, 0) < 0 || verify != 0) {
 		err = diag_set(diag, file, CS_E_OCSP,
 		    "the response is not signed by the certificate's issuer");
 		goto done;

@@ -114,10 +114,14 @@ get_string(struct ld *ld, const config_setting_t *g, const char *name,
 
 	if (s == NULL)
 		return 0;
-	if (s->type != CONFIG_TYPE_STRING)
-		return fail(ld, s, "'%s' must be a string", name);
+	/* Failures are negative whatever error came first: never 1. */
+	if (s->type != CONFIG_TYPE_STRING ||
+	    config_setting_get_string(s) == NULL) {
+		(void)fail(ld, s, "'%s' must be a string", name);
+		return -1;
+	}
 	if ((*out = dup(ld, config_setting_get_string(s))) == NULL)
-		return ld->err;
+		return -1;
 	return 1;
 }
 
@@ -148,7 +152,7 @@ static int
 get_size(struct ld *ld, const config_setting_t *g, const char *name,
     unsigned long long min, unsigned long long max, size_t *out)
 {
-	unsigned long long v;
+	unsigned long long v = 0;
 	int r = get_uint(ld, g, name, min, max, &v);
 
 	if (r == 1)
@@ -160,7 +164,7 @@ static int
 get_unsigned(struct ld *ld, const config_setting_t *g, const char *name,
     unsigned long long min, unsigned long long max, unsigned *out)
 {
-	unsigned long long v;
+	unsigned long long v = 0;
 	int r = get_uint(ld, g, name, min, max, &v);
 
 	if (r == 1)
@@ -351,7 +355,7 @@ s2s_only(const config_setting_t *g)
 static int
 parse_auth(struct ld *ld, const config_setting_t *s, struct pol_rule *r)
 {
-	int i, n, w;
+	int i, n, w = 0;
 
 	if (!config_setting_is_array(s) && !config_setting_is_list(s))
 		return fail(ld, s, "'authentication' must be a list such as"
@@ -442,7 +446,7 @@ parse_rule(struct ld *ld, const config_setting_t *g, struct pol_rule *r,
 	const char *keys[24];
 	const config_setting_t *s;
 	size_t n = 0;
-	int w;
+	int w = 0;
 
 	for (const char *const *k = rule_keys; *k != NULL; k++)
 		keys[n++] = *k;
@@ -593,7 +597,7 @@ parse_listeners(struct ld *ld, const config_setting_t *l)
 		"starttls", "direct", NULL
 	};
 	struct pol *p = ld->p;
-	int i, n, w;
+	int i, n, w = 0;
 
 	if (l == NULL)
 		return fail(ld, NULL, "no 'listen' list: nothing to serve");
@@ -935,7 +939,7 @@ static int
 parse_dirs(struct ld *ld, const config_setting_t *g, unsigned *mask)
 {
 	const config_setting_t *s = member(g, "direction");
-	int i, n, w;
+	int i, n, w = 0;
 
 	*mask = 0;
 	if (s == NULL) {
@@ -1151,8 +1155,9 @@ parse_dns(struct ld *ld, const config_setting_t *g)
 		if (parse_addr(ld, member(g, "resolver"), res, 0, &a) != 0)
 			return ld->err;
 		snprintf(d->resolver, sizeof(d->resolver), "%s", a.text);
-		d->trust_ad = strncmp(a.host, "127.", 4) == 0 ||
-		    strcmp(a.host, "::1") == 0;
+		d->trust_ad = a.host != NULL &&
+		    (strncmp(a.host, "127.", 4) == 0 ||
+		    strcmp(a.host, "::1") == 0);
 	}
 	if ((s = member(g, "trust-ad")) != NULL) {
 		if (s->type != CONFIG_TYPE_BOOL)
@@ -1172,7 +1177,7 @@ parse_routes(struct ld *ld, const config_setting_t *l)
 	};
 	static const char *const tls_words[] = { "starttls", "direct", NULL };
 	struct pol *p = ld->p;
-	int n, w;
+	int n, w = 0;
 
 	if (l == NULL)
 		return 0;
@@ -1298,7 +1303,7 @@ parse_log(struct ld *ld, const config_setting_t *g)
 	};
 	struct pol_log *l = &ld->p->log;
 	const config_setting_t *s;
-	int w;
+	int w = 0;
 
 	if (g == NULL)
 		return 0;
@@ -1376,7 +1381,7 @@ build(struct ld *ld, config_t *cfg)
 	const config_setting_t *rules = member(root, "rules");
 	const config_setting_t *lg = member(root, "log");
 	struct pol *p = ld->p;
-	int w;
+	int w = 0;
 
 	pol_defaults(&p->limits, &p->timeouts);
 	pol__top_defaults(p);

@@ -137,7 +137,6 @@ conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 	struct conf *c;
 	const struct pol *p;
 	time_t now = time(NULL);
-	int rc;
 
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -145,7 +144,7 @@ conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 		return -1;
 	}
 	c->refs = 1;
-	if ((rc = pol_load(path, &c->pol, &diag)) != 0) {
+	if (pol_load(path, &c->pol, &diag) != 0) {
 		if (diag.line > 0)
 			snprintf(err, errlen, "%s:%d: %s", diag.file, diag.line,
 			    diag.msg);

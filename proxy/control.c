@@ -222,7 +222,8 @@ dispatch(struct ctl_client *c)
 		*arg++ = '\0';
 	if (strcmp(c->line, "status") == 0 && (arg == NULL || *arg == '\0'))
 		c->cmd = CMD_STATUS;
-	else if (strcmp(c->line, "status") == 0 && strcmp(arg, "json") == 0)
+	else if (strcmp(c->line, "status") == 0 && arg != NULL &&
+	    strcmp(arg, "json") == 0)
 		c->cmd = CMD_STATUS_JSON;
 	else if (strcmp(c->line, "show") == 0 && arg != NULL &&
 	    *arg != '\0') {

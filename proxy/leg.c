@@ -337,7 +337,6 @@ leg_flush(struct leg *l)
 {
 	uv_buf_t bufs[OUTQ_MAXBUFS];
 	unsigned n;
-	int rc;
 
 	if (l->writing || !l->inited || l->state == LEG_CLOSED ||
 	    l->state == LEG_CONNECTING || l->state == LEG_NONE ||
@@ -346,7 +345,7 @@ leg_flush(struct leg *l)
 	n = outq_take(&l->out, bufs);
 	if (n == 0)
 		return;
-	if ((rc = uv_write(&l->wreq, &l->u.s, bufs, n, on_write_done)) != 0) {
+	if (uv_write(&l->wreq, &l->u.s, bufs, n, on_write_done) != 0) {
 		outq_done(&l->out);
 		leg_close_handle(l);
 		session_close(l->s, "write-failed");

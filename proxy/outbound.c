@@ -105,6 +105,8 @@ log_original_dst(struct session *s)
 	uint16_t port = 0;
 	struct ev e;
 
+	memset(&orig, 0, sizeof(orig));
+	memset(&local, 0, sizeof(local));
 	if (uv_fileno(&s->legacy.u.h, &fd) != 0 ||
 	    getsockname(fd, (struct sockaddr *)&local, &ll) != 0)
 		return;

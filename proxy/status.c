@@ -15,8 +15,8 @@ void
 status_bytes(char *out, size_t len, uint64_t n)
 {
 	static const char units[] = "KMGTP";
-	double v = (double)n;
-	int u = -1;
+	double v = (double)n / 1024;
+	int u = 0;
 
 	if (n < 1024) {
 		snprintf(out, len, "%llu", (unsigned long long)n);

@@ -9,6 +9,7 @@ integration="gnutls-bin openssl jabberd2 prosody python3 python3-slixmpp
 libstrophe-dev nsd unbound ldnsutils bind9-dnsutils iproute2 iptables procps
 psmisc sslscan python3-prometheus-client"
 fuzz="clang libclang-rt-14-dev"
+lint="cppcheck clang-tidy"
 bench="hitch stunnel4 prosody gnutls-bin python3 procps util-linux
 linux-perf valgrind"
 
@@ -18,8 +19,9 @@ for group in "$@"; do
 	build)		want="$want $build" ;;
 	integration)	want="$want $integration" ;;
 	fuzz)		want="$want $fuzz" ;;
+	lint)		want="$want $lint" ;;
 	bench)		want="$want $bench" ;;
-	all)		want="$want $build $integration $fuzz $bench" ;;
+	all)		want="$want $build $integration $fuzz $lint $bench" ;;
 	*)		echo "deps.sh: unknown group $group" >&2; exit 2 ;;
 	esac
 done
