@@ -7,8 +7,12 @@
  * the number just before never writes to a closed or reused descriptor.
  * Records are appended with O_APPEND in one write(2) each, so lines from
  * different threads never interleave.  Syslog gets datagrams on a
- * non-blocking socket: a stuck syslog daemon costs dropped (and counted)
- * records, never a stalled worker.
+ * non-blocking socket.  A local socket queues only a few datagrams (ten
+ * by default on Linux), so a burst such as the start-up messages would
+ * overflow it: records the daemon cannot take yet wait, in order, in a
+ * bounded backlog that the next record and log_flush() drain.  Only when
+ * the backlog is full is a record dropped (and counted); a worker never
+ * waits for syslog.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -41,6 +45,15 @@ static _Atomic int	syslog_on;
 static _Atomic int	syslog_facility = LOG_DAEMON;
 static _Atomic int	syslog_failing;
 static _Atomic uint64_t	events_errors, syslog_errors, undocumented;
+
+/* Datagrams the syslog daemon could not take yet, oldest first. */
+#define BACKLOG_RECORDS	512
+#define BACKLOG_BYTES	(256 * 1024)
+static pthread_mutex_t	bl_mtx = PTHREAD_MUTEX_INITIALIZER;
+static char		*bl_rec[BACKLOG_RECORDS];
+static size_t		 bl_len[BACKLOG_RECORDS];
+static size_t		 bl_head, bl_count, bl_bytes;
+static _Atomic size_t	 bl_pending;
 
 static void	vlog(enum log_level, const char *, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
@@ -148,15 +161,117 @@ syslog_priority(enum log_level level)
 	    prio[(unsigned)level < 4 ? level : LOG_LVL_INFO];
 }
 
+/*
+ * What sends under bl_mtx learned; said (which logs, and so sends) only
+ * once the lock is released.
+ */
+struct sent {
+	int	ok;	/* a datagram went through */
+	int	err;	/* the last hard failure, or 0 */
+};
+
+/*
+ * Send one datagram.  Returns 1 if sent, 0 if the daemon is behind (try
+ * again later), -1 on any other failure.  bl_mtx held.
+ */
+static int
+syslog_send(int fd, const char *buf, size_t n, struct sent *st)
+{
+	struct sockaddr_un sun;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	pthread_mutex_lock(&cfg_mtx);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+	    syslog_path != NULL ? syslog_path : _PATH_LOG);
+	pthread_mutex_unlock(&cfg_mtx);
+	if (sendto(fd, buf, n, MSG_NOSIGNAL, (struct sockaddr *)&sun,
+	    sizeof(sun)) == (ssize_t)n) {
+		st->ok = 1;
+		st->err = 0;
+		return 1;
+	}
+	if (errno == EAGAIN || errno == ENOBUFS)
+		return 0;
+	st->err = errno;
+	return -1;
+}
+
+static void
+sent_say(const struct sent *st)
+{
+	if (st->err != 0)
+		sink_failed(&syslog_failing, &syslog_errors, "syslog socket",
+		    &syslog_path, st->err);
+	else if (st->ok)
+		sink_ok(&syslog_failing, "syslog");
+}
+
+/* Send what waits, oldest first, until the daemon is behind.  bl_mtx held. */
+static int
+backlog_drain(int fd, struct sent *st)
+{
+	while (bl_count > 0) {
+		int r = syslog_send(fd, bl_rec[bl_head], bl_len[bl_head], st);
+
+		if (r == 0)
+			return 0;
+		/* Sent, or refused for good (counted when said): gone. */
+		bl_bytes -= bl_len[bl_head];
+		free(bl_rec[bl_head]);
+		bl_rec[bl_head] = NULL;
+		bl_head = (bl_head + 1) % BACKLOG_RECORDS;
+		bl_count--;
+	}
+	atomic_store_explicit(&bl_pending, 0, memory_order_relaxed);
+	return 1;
+}
+
+/* Keep a datagram for later; a full backlog drops it.  bl_mtx held. */
+static void
+backlog_add(const char *buf, size_t n)
+{
+	size_t i = (bl_head + bl_count) % BACKLOG_RECORDS;
+	char *copy;
+
+	if (bl_count == BACKLOG_RECORDS || bl_bytes + n > BACKLOG_BYTES ||
+	    (copy = malloc(n)) == NULL) {
+		atomic_fetch_add_explicit(&syslog_errors, 1,
+		    memory_order_relaxed);
+		return;
+	}
+	memcpy(copy, buf, n);
+	bl_rec[i] = copy;
+	bl_len[i] = n;
+	bl_bytes += n;
+	bl_count++;
+	atomic_store_explicit(&bl_pending, bl_count, memory_order_relaxed);
+}
+
+static void
+backlog_clear(void)
+{
+	pthread_mutex_lock(&bl_mtx);
+	while (bl_count > 0) {
+		free(bl_rec[bl_head]);
+		bl_rec[bl_head] = NULL;
+		bl_head = (bl_head + 1) % BACKLOG_RECORDS;
+		bl_count--;
+	}
+	bl_bytes = 0;
+	atomic_store(&bl_pending, 0);
+	pthread_mutex_unlock(&bl_mtx);
+}
+
 /* One datagram in the BSD syslog format local daemons take. */
 static void
 to_syslog(enum log_level level, const char *msg, size_t len)
 {
-	struct sockaddr_un sun;
+	struct sent st = { 0, 0 };
 	char buf[4608], when[32];
 	struct tm tm;
 	time_t now;
-	int fd, n, err;
+	int fd, n;
 
 	if (!atomic_load_explicit(&syslog_on, memory_order_relaxed) ||
 	    (fd = atomic_load(&syslog_fd)) < 0)
@@ -170,26 +285,29 @@ to_syslog(enum log_level level, const char *msg, size_t len)
 		return;
 	if ((size_t)n >= sizeof(buf))
 		n = sizeof(buf) - 1;
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	pthread_mutex_lock(&cfg_mtx);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
-	    syslog_path != NULL ? syslog_path : _PATH_LOG);
-	pthread_mutex_unlock(&cfg_mtx);
-	if (sendto(fd, buf, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sun,
-	    sizeof(sun)) == n) {
-		sink_ok(&syslog_failing, "syslog");
-		return;
-	}
-	err = errno;
-	if (err == EAGAIN || err == ENOBUFS) {
-		/* The daemon is behind: drop, count, do not wait. */
-		atomic_fetch_add_explicit(&syslog_errors, 1,
-		    memory_order_relaxed);
-		return;
-	}
-	sink_failed(&syslog_failing, &syslog_errors, "syslog socket",
-	    &syslog_path, err);
+	pthread_mutex_lock(&bl_mtx);
+	/* Behind older records, in order; those go first if they can. */
+	if (!backlog_drain(fd, &st) || syslog_send(fd, buf, (size_t)n,
+	    &st) == 0)
+		backlog_add(buf, (size_t)n);
+	pthread_mutex_unlock(&bl_mtx);
+	sent_say(&st);
+}
+
+int
+log_flush(void)
+{
+	struct sent st = { 0, 0 };
+	int fd, done;
+
+	if (atomic_load_explicit(&bl_pending, memory_order_relaxed) == 0 ||
+	    (fd = atomic_load(&syslog_fd)) < 0)
+		return 1;
+	pthread_mutex_lock(&bl_mtx);
+	done = backlog_drain(fd, &st);
+	pthread_mutex_unlock(&bl_mtx);
+	sent_say(&st);
+	return done;
 }
 
 static void
@@ -371,6 +489,8 @@ log_configure(const struct log_sinks *sinks)
 	}
 	atomic_store(&syslog_failing, 0);
 	atomic_store(&syslog_on, sinks->syslog);
+	if (!sinks->syslog)
+		backlog_clear();
 	return rc;
 }
 
@@ -379,8 +499,12 @@ log_fini(void)
 {
 	int fd;
 
+	/* The last words ("stopped") get a moment to reach syslog. */
+	for (int i = 0; i < 50 && !log_flush(); i++)
+		usleep(10 * 1000);
 	atomic_store(&events_on, 0);
 	atomic_store(&syslog_on, 0);
+	backlog_clear();
 	if ((fd = atomic_exchange(&events_fd, -1)) >= 0)
 		close(fd);
 	if ((fd = atomic_exchange(&syslog_fd, -1)) >= 0)

@@ -52,6 +52,12 @@ int	log_reopen(void);
 /* Close the sinks at exit. */
 void	log_fini(void);
 
+/*
+ * Offer syslog the records it could not take yet.  Returns 1 when none
+ * wait any more.  The main loop calls it a few times a second.
+ */
+int	log_flush(void);
+
 /* Records a sink could not take since start: write errors, drops. */
 struct log_stats {
 	uint64_t	 events_errors;

@@ -25,12 +25,13 @@
 #include "worker.h"
 
 #define DEFAULT_CONF	"/etc/portcullis/portcullis.conf"
+#define FLUSH_MS	100
 
 static struct worker	*workers;
 static unsigned		 nworkers, workers_done;
 static const char	*conf_path = DEFAULT_CONF;
 static uv_signal_t	 sig_term, sig_int, sig_hup;
-static uv_timer_t	 stop_timer;
+static uv_timer_t	 stop_timer, flush_timer;
 static uv_async_t	 done_async;
 static int		 stopping;
 
@@ -44,6 +45,13 @@ usage(FILE *f)
 	    "  -E       print the event catalogue as JSON lines and exit\n"
 	    "  -V       print the version and exit\n"
 	    "  -h       print this help and exit\n");
+}
+
+static void
+on_flush(uv_timer_t *t)
+{
+	(void)t;
+	log_flush();
 }
 
 static void
@@ -70,6 +78,7 @@ on_worker_done(uv_async_t *a)
 		if (uv_is_active((uv_handle_t *)&stop_timer))
 			uv_timer_stop(&stop_timer);
 		uv_close((uv_handle_t *)&stop_timer, NULL);
+		uv_close((uv_handle_t *)&flush_timer, NULL);
 	}
 }
 
@@ -285,6 +294,10 @@ main(int argc, char *argv[])
 	loop = uv_default_loop();
 	uv_async_init(loop, &done_async, on_worker_done);
 	uv_timer_init(loop, &stop_timer);
+	/* Syslog takes bursts a few datagrams at a time: offer the rest. */
+	uv_timer_init(loop, &flush_timer);
+	uv_timer_start(&flush_timer, on_flush, FLUSH_MS, FLUSH_MS);
+	uv_unref((uv_handle_t *)&flush_timer);
 	for (unsigned i = 0; i < nworkers; i++) {
 		if (worker_init(&workers[i], i, c->pol) != 0)
 			fatalx("cannot start");

@@ -10,9 +10,12 @@ set -eu
 t_setup syslog
 t_need_portcullis
 
-# A syslog daemon: every datagram on its own line of $T/syslog.txt.
+# A syslog daemon: every datagram on its own line of $T/syslog.txt.  The
+# first one dozes for a second after binding, as a busy daemon would, so
+# the start-up burst overflows the socket's queue (ten datagrams on Linux)
+# and has to wait in portcullis's backlog.
 cat >"$T/syslogd.py" <<'PY'
-import os, socket, sys
+import os, socket, sys, time
 path, out = sys.argv[1], sys.argv[2]
 try:
     os.unlink(path)
@@ -20,13 +23,15 @@ except FileNotFoundError:
     pass
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(path)
+if len(sys.argv) > 3:
+    time.sleep(float(sys.argv[3]))
 with open(out, "ab", buffering=0) as f:
     while True:
         d = s.recv(65536)
         f.write(d.replace(b"\n", b"\\n") + b"\n")
 PY
 t_spawn "$T" syslogd "$T_PY" "$T/syslogd.py" "$T/syslog.sock" \
-    "$T/syslog.txt"
+    "$T/syslog.txt" 1
 i=0
 until [ -S "$T/syslog.sock" ]; do
 	i=$((i + 1))
@@ -70,7 +75,11 @@ for l in lines:
         events.append((pri & 7, json.loads(msg)))
     else:
         text.append(msg)
+# The whole start-up burst, in order, though the daemon dozed through it.
+assert text[0].startswith("portcullis ") and "starting" in text[0], text
 assert any("listening on" in t for t in text), text
+assert [t for t in text if "starting" in t or "listening on" in t][-1] \
+    .startswith("listening on"), text
 sev = {"error": 3, "warning": 4, "info": 6, "debug": 7}
 for p, e in events:
     assert p == sev[e["level"]], (p, e)
