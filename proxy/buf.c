@@ -21,7 +21,7 @@ buf_reserve(struct buf *b, size_t n)
 		if (buf_unborrow(b) != 0)
 			return NULL;
 	}
-	if (b->cap - b->tail >= n)
+	if (b->data != NULL && b->cap - b->tail >= n)
 		return b->data + b->tail;
 	/* Slide the unread bytes down when that makes enough room. */
 	if (b->head > 0 && b->cap - len >= n) {
@@ -92,6 +92,8 @@ buf_take(struct buf *b, void *dst, size_t n)
 
 	if (n > len)
 		n = len;
+	if (n == 0)
+		return 0;
 	memcpy(dst, buf_ptr(b), n);
 	buf_consume(b, n);
 	return n;
@@ -120,11 +122,12 @@ buf_borrow(struct buf *b, const char *p, size_t n)
 int
 buf_unborrow(struct buf *b)
 {
-	const char *p = b->data + b->head;
+	const char *p;
 	size_t len = buf_len(b);
 
 	if (!b->borrowed)
 		return 0;
+	p = len > 0 ? b->data + b->head : NULL;
 	b->data = NULL;
 	b->head = b->tail = b->cap = 0;
 	b->borrowed = 0;

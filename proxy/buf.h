@@ -30,7 +30,8 @@ buf_len(const struct buf *b)
 static inline const char *
 buf_ptr(const struct buf *b)
 {
-	return b->data + b->head;
+	/* An empty buffer may have no storage: no arithmetic on NULL. */
+	return b->head != 0 ? b->data + b->head : b->data;
 }
 
 /*

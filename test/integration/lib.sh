@@ -202,6 +202,13 @@ t_cleanup() {
 	trap - EXIT HUP INT TERM
 	set +e
 	t_stop_all
+	# Under make sanitize a report may come only at exit (leaks).
+	_san=$(find "$T" -name '*.stderr.log' -type f -exec grep -l -E \
+	    'SUMMARY: [A-Za-z]+Sanitizer|^==[0-9]+==ERROR: ' {} + 2>/dev/null)
+	if [ -n "$_san" ]; then
+		t_log "sanitizer report in: $_san"
+		[ "$_rc" -eq 0 ] || [ "$_rc" -eq 77 ] && _rc=1
+	fi
 	for _h in ${T_ON_EXIT:-}; do
 		if ! "$_h" && [ "$_rc" -eq 0 ]; then
 			t_log "cleanup: $_h failed"
