@@ -181,7 +181,7 @@ request_allowed(struct leg *l, const char *from)
 		ev_str(&e, "rule", r->name);
 		ev_u64(&e, "line", (uint64_t)r->line);
 		ev_str(&e, "reason", "dialback not allowed");
-		ev_str(&e, "event", "cert.identity_mismatch");
+		ev_str(&e, "enforce_event", "cert.identity_mismatch");
 		ev_end(&e);
 		return 1;
 	}

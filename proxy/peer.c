@@ -165,7 +165,7 @@ peer_allowed(struct session *s, const struct peer_check *pc)
 		ev_str(&e, "rule", r->name);
 		ev_u64(&e, "line", (uint64_t)r->line);
 		ev_str(&e, "reason", pc->reason);
-		ev_str(&e, "event", pc->verified && pc->r.pkix &&
+		ev_str(&e, "enforce_event", pc->verified && pc->r.pkix &&
 		    pc->r.id == CS_ID_NONE ? "cert.identity_mismatch" :
 		    "s2s.unauthenticated");
 		ev_end(&e);
@@ -321,7 +321,7 @@ hist_done(uv_work_t *w, int status)
 			ev_str(&e, "rule", q->rule);
 			ev_u64(&e, "line", (uint64_t)q->line);
 			ev_str(&e, "reason", "new key without DANE");
-			ev_str(&e, "event", "cert.changed");
+			ev_str(&e, "enforce_event", "cert.changed");
 			ev_end(&e);
 		}
 	}

@@ -63,7 +63,7 @@ probe tls11 --port "$c2s" --to report.test --min 1.1 --max 1.1 ||
 [ "$(json_get "$T/tls11.json" version)" = TLSv1.1 ] ||
     t_fail "TLS 1.1 client got $(json_get "$T/tls11.json" version)"
 pc_log_has policy.would_have_rejected \
-    "rule=report.test line=$line reason=version event=tls.version_below_policy .*version=TLS1.1" ||
+    "rule=report.test line=$line reason=version enforce_event=tls.version_below_policy .*version=TLS1.1" ||
     t_fail "no would-have-rejected record for TLS 1.1"
 probe rsakx --port "$c2s" --to report.test --max 1.2 \
     --ciphers AES128-GCM-SHA256 ||
