@@ -40,6 +40,7 @@
 
 #include "conf.h"
 #include "dbmap.h"
+#include "dialback.h"
 #include "dns.h"
 #include "leg.h"
 #include "log.h"
@@ -76,6 +77,7 @@ struct s2s_out {
 	char			 first;		/* answered: 'r' db:result, 'v'
 						   db:verify came first */
 	uint64_t		 first_end;	/* its end in the backend input */
+	char			 first_id[128];	/* its id (db:verify) */
 	char			 our_id[33];	/* answered: the id we gave */
 	char			 remote_id[128]; /* the remote's stream id */
 };
@@ -478,6 +480,8 @@ backend_pair(struct leg *l, const struct xs_event *ev)
 	}
 	ob->first = ev->name[0] == 'r' ? 'r' : 'v';
 	ob->first_end = ev->end;
+	snprintf(ob->first_id, sizeof(ob->first_id), "%s",
+	    xs_attr(l->xs, "id") != NULL ? xs_attr(l->xs, "id") : "");
 	l->fwd_end = ev->end;
 	start_pair(s, norm, from);
 }
@@ -576,8 +580,11 @@ backend_event(void *arg, const struct xs_event *ev)
 	} else {
 		/*
 		 * Early elements (a pre-1.0 jabberd14 sends db:result right
-		 * after its header) wait, bounded, for TLS (BACK-6).
+		 * after its header) wait, bounded, for TLS (BACK-6); a
+		 * dialback request among them is noted for its answer.
 		 */
+		if (dialback_element(l, ev) != 0)
+			return;
 		l->fwd_end = ev->end;
 	}
 	if (s->closing)
@@ -748,6 +755,10 @@ relay_dialback(struct session *s)
 	if (ob->first == 'r')
 		dbmap_add(ob->local, s->peer_domain, ob->remote_id,
 		    ob->our_id);
+	/* Its answer must find it among the stream's requests (S2S-4). */
+	if (dialback_expect(s, ob->first, ob->local, s->peer_domain,
+	    ob->first_id) != 0)
+		return;
 	relaying(s);
 	relay_flush(&s->legacy);
 }
