@@ -6,12 +6,13 @@ initiating server it answers like a well-run peer: its own header and
 features offering STARTTLS, <proceed/>, TLS with CERT and KEY (a chain
 the test CA signed, so it verifies).  Then, inside TLS, it answers the
 initiator's header with a header whose from is FROM, whatever domain
-was asked for, and features with dialback; what comes next is recorded.
+was asked for, and features with dialback, followed by EXTRA if given
+(say, a dialback answer nobody asked for); what comes next is recorded.
 
 Everything each initiator sent (plaintext, then decrypted) is appended to
 OUT.
 
-Usage: fakes2s.py ADDR PORT CERT KEY FROM OUT
+Usage: fakes2s.py ADDR PORT CERT KEY FROM OUT [EXTRA]
 """
 
 import re
@@ -35,7 +36,7 @@ def read_until(sock, log, pattern, buf=b""):
     return buf
 
 
-def serve(c, ctx, frm, log):
+def serve(c, ctx, frm, log, extra):
     try:
         c.settimeout(30)
         read_until(c, log, rb"<stream:stream[^>]*>")
@@ -50,7 +51,7 @@ def serve(c, ctx, frm, log):
         t.sendall(("<?xml version='1.0'?><stream:stream %s from='%s' "
                    "id='fake2' version='1.0'><stream:features><dialback "
                    "xmlns='urn:xmpp:features:dialback'/></stream:features>"
-                   % (NS, frm)).encode())
+                   "%s" % (NS, frm, extra)).encode())
         while True:
             data = t.recv(65536)
             if not data:
@@ -64,6 +65,7 @@ def serve(c, ctx, frm, log):
 
 def main():
     addr, port, cert, key, frm, out = sys.argv[1:7]
+    extra = sys.argv[7] if len(sys.argv) > 7 else ""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     log = open(out, "ab", buffering=0)
@@ -73,7 +75,7 @@ def main():
     srv.listen(16)
     while True:
         c, _ = srv.accept()
-        threading.Thread(target=serve, args=(c, ctx, frm, log),
+        threading.Thread(target=serve, args=(c, ctx, frm, log, extra),
                          daemon=True).start()
 
 
