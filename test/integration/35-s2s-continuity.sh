@@ -13,7 +13,9 @@
 #    history, then gets <policy-violation/>);
 #  - strip.test is first reached through an honest path, then through
 #    one that removes <starttls/>: starttls.stripping_suspected names
-#    when STARTTLS was last offered.
+#    when STARTTLS was last offered;
+#  - a history file that cannot be parsed: peer.history_error, and the
+#    stream goes on.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -198,7 +200,8 @@ t_log "inbound too: the stream waited for the history and was refused"
 t_stop "$MITM_PID"
 ns_spawn mitm "$T" mitm2 "$T_PY" "$TI/mitm.py" strip 0.0.0.0 5269 \
     "$(ns_addr remote2)" 5269 "$T/mitm-strip.bytes"
-ns_with mitm wait_port 5269 10 "$T_PID"
+MITM_PID=$T_PID
+ns_with mitm wait_port 5269 10 "$MITM_PID"
 send stripped delivered "strip.test=$(ns_addr remote2):$T/ca/ca.pem"
 check '
 r = ev.one("starttls.stripping_suspected", domain="strip.test")
@@ -212,3 +215,18 @@ assert ev.count("starttls.stripping_suspected") == 1
 ' || t_fail "the lost STARTTLS offer was not suspected"
 t_log "strip.test: STARTTLS offered before, stripped now: suspected," \
     "asked anyway, delivered over TLS"
+
+# A history file broken behind our back: reported, and the
+# stream goes on.
+printf 'domain=strip.test\nspki=not-a-key\n' >"$T/state/peers/strip.test"
+t_stop "$MITM_PID"
+ns_spawn mitm "$T" mitm3 "$T_PY" "$TI/mitm.py" pass 0.0.0.0 5269 \
+    "$(ns_addr remote2)" 5269 "$T/mitm-pass2.bytes"
+ns_with mitm wait_port 5269 10 "$T_PID"
+send broken delivered "strip.test=$(ns_addr remote2):$T/ca/ca.pem"
+check '
+r = ev.one("peer.history_error", domain="strip.test")
+assert "peers/strip.test" in r["error"] and "bad line" in r["error"], r
+assert r["level"] == "warning", r
+' || t_fail "the broken history file was not reported"
+t_log "a broken history file: peer.history_error, delivered all the same"
