@@ -105,6 +105,9 @@ r = ev.one("tls.downgrade_sentinel", domain="downgrade.test")
 assert r["version"] == "TLS1.2" and r["action"] == "refused", r
 assert r["peer"] == mitm + ":5270" and r["level"] == "error", r
 assert r["role"] == "s2s-out", r
+r = ev.one("tls.failed", session=r["session"])
+assert r["stage"] == "handshake" and r["sni"] == "downgrade.test", r
+assert r["error"] == "GNUTLS_E_RECEIVED_ILLEGAL_PARAMETER", r
 ev.one("s2s.attempt_failed", domain="downgrade.test",
        target=lambda t: t.endswith(":5270"))
 r = ev.one("s2s.unreachable", domain="downgrade.test")
