@@ -93,6 +93,7 @@ pol__rule_default(struct pol_rule *r)
 	r->auth[1] = POL_AUTH_PKIX;		/* no dialback-only peers */
 	r->nauth = 2;
 	r->dnssec = POL_DNSSEC_VALIDATE;	/* use it where signed */
+	r->key_change = POL_KEYCHANGE_ALLOW;	/* cert.changed, then on */
 }
 
 /*

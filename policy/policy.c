@@ -331,16 +331,17 @@ static const char *const auth_words[] = {
 	"dane", "pkix", "pin", "dialback", NULL
 };
 static const char *const dnssec_words[] = { "validate", "require", NULL };
+static const char *const keychange_words[] = { "allow", "require-dane", NULL };
 static const char *const dir_words[] = { "c2s", "s2s-in", "s2s-out", NULL };
 
 static const char *const rule_keys[] = {
 	"min-version", "max-version", "forward-secrecy", "priority",
-	"action", "authentication", "pins", "dnssec", NULL
+	"action", "authentication", "pins", "dnssec", "key-change", NULL
 };
 
 /* Settings that only mean something between servers. */
 static const char *const s2s_keys[] = {
-	"authentication", "pins", "dnssec", NULL
+	"authentication", "pins", "dnssec", "key-change", NULL
 };
 
 static const config_setting_t *
@@ -466,6 +467,8 @@ parse_rule(struct ld *ld, const config_setting_t *g, struct pol_rule *r,
 		r->action = (enum pol_action)w;
 	if (get_word(ld, g, "dnssec", dnssec_words, &w) == 1)
 		r->dnssec = (enum pol_dnssec)w;
+	if (get_word(ld, g, "key-change", keychange_words, &w) == 1)
+		r->key_change = (enum pol_keychange)w;
 	if (get_string(ld, g, "priority", &r->priority) == 1)
 		r->priority_set = 1;
 	if (ld->err != 0)

@@ -89,6 +89,16 @@ enum pol_dnssec {
 };
 
 /*
+ * What a remote server's new key does, once its peer history holds
+ * another (s2s only).
+ */
+enum pol_keychange {
+	POL_KEYCHANGE_ALLOW,		/* log cert.changed and go on */
+	POL_KEYCHANGE_REQUIRE_DANE	/* refuse it unless DANE vouches for
+					   the new key */
+};
+
+/*
  * The effective TLS rule for one direction and domain: the top of the
  * policy group, then the direction's group, then the most specific entry
  * of the rules list that matches, each overriding what it sets.
@@ -119,6 +129,7 @@ struct pol_rule {
 	const unsigned char (*pins)[32]; /* SPKI SHA-256 digests */
 	size_t		 npins;
 	enum pol_dnssec	 dnssec;
+	enum pol_keychange key_change;
 };
 
 struct pol_limits {

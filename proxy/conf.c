@@ -312,9 +312,11 @@ log_rule(const struct pol_rule *r)
 			strncat(auth, pol_auth_name(r->auth[i]),
 			    sizeof(auth) - strlen(auth) - 1);
 		}
-		log_info("policy %s: authentication=%s dnssec=%s pins=%zu",
-		    label, auth, r->dnssec == POL_DNSSEC_REQUIRE ? "require" :
-		    "validate", r->npins);
+		log_info("policy %s: authentication=%s dnssec=%s pins=%zu"
+		    " key-change=%s", label, auth,
+		    r->dnssec == POL_DNSSEC_REQUIRE ? "require" : "validate",
+		    r->npins, r->key_change == POL_KEYCHANGE_REQUIRE_DANE ?
+		    "require-dane" : "allow");
 	}
 }
 
@@ -465,9 +467,10 @@ report_rule(const struct conf *c, const struct pol_rule *r, FILE *f)
 		for (size_t i = 0; i < r->nauth; i++)
 			fprintf(f, "%s%s", i > 0 ? "," : " ",
 			    pol_auth_name(r->auth[i]));
-		fprintf(f, ", dnssec %s, %zu pin(s)\n",
+		fprintf(f, ", dnssec %s, %zu pin(s)%s\n",
 		    r->dnssec == POL_DNSSEC_REQUIRE ? "required" : "validated",
-		    r->npins);
+		    r->npins, r->key_change == POL_KEYCHANGE_REQUIRE_DANE ?
+		    ", a new key needs DANE" : "");
 	}
 	if (grade_rule(c, r, NULL, &g) != 0) {
 		fprintf(f, "  (GnuTLS refuses the string)\n");

@@ -181,12 +181,46 @@ request_allowed(struct leg *l, const char *from)
 		ev_str(&e, "rule", r->name);
 		ev_u64(&e, "line", (uint64_t)r->line);
 		ev_str(&e, "reason", "dialback not allowed");
+		ev_str(&e, "enforce_event", "cert.identity_mismatch");
 		ev_end(&e);
 		return 1;
 	}
 	xs_reset(l->xs);
 	session_stream_error(s, "policy-violation", "authentication is"
 	    " required", "dialback-not-allowed");
+	return 0;
+}
+
+/* One more request to match answers with; NULL after closing. */
+static struct db_req *
+new_request(struct session *s, struct leg *l)
+{
+	if (s->db == NULL && (s->db = calloc(1, sizeof(*s->db))) == NULL) {
+		session_abort(s, "enomem");
+		return NULL;
+	}
+	if (s->db->n == DB_MAX_PENDING) {
+		if (l != NULL)
+			xs_reset(l->xs);
+		session_stream_error(s, "policy-violation", "too many"
+		    " dialback requests", "dialback-flood");
+		return NULL;
+	}
+	return memset(&s->db->req[s->db->n++], 0, sizeof(struct db_req));
+}
+
+int
+dialback_expect(struct session *s, char kind, const char *from,
+    const char *to, const char *id)
+{
+	struct db_req *q = new_request(s, NULL);
+
+	if (q == NULL)
+		return -1;
+	q->kind = kind;
+	snprintf(q->from, sizeof(q->from), "%s", from);
+	snprintf(q->to, sizeof(q->to), "%s", to);
+	snprintf(q->id, sizeof(q->id), "%s", id != NULL ? id : "");
 	return 0;
 }
 
@@ -211,18 +245,8 @@ dialback_element(struct leg *l, const struct xs_event *ev)
 		}
 		if (!verify && !request_allowed(l, attr(l, "from")))
 			return -1;
-		if (s->db == NULL && (s->db = calloc(1, sizeof(*s->db))) ==
-		    NULL) {
-			session_abort(s, "enomem");
+		if ((q = new_request(s, l)) == NULL)
 			return -1;
-		}
-		if (s->db->n == DB_MAX_PENDING) {
-			xs_reset(l->xs);
-			session_stream_error(s, "policy-violation", "too many"
-			    " dialback requests", "dialback-flood");
-			return -1;
-		}
-		q = &s->db->req[s->db->n++];
 		q->kind = verify ? 'v' : 'r';
 		snprintf(q->from, sizeof(q->from), "%s", attr(l, "from"));
 		snprintf(q->to, sizeof(q->to), "%s", attr(l, "to"));

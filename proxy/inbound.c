@@ -198,10 +198,25 @@ pretls_element(struct leg *l, const struct xs_event *ev)
 	    "plaintext-before-tls");
 }
 
+/* The peer history's verdict on a held stream's key: go on or refuse. */
+static void
+history_verdict(struct session *s, int allowed, uint64_t tag)
+{
+	(void)tag;
+	if (!allowed) {
+		xs_reset(s->remote.xs);
+		session_stream_error(s, "policy-violation", "the server's key"
+		    " changed", "key-changed");
+	} else
+		backend_connect(s, &s->domain->s2s_backend);
+	session_flush(s);
+}
+
 /*
  * A remote server's first header inside TLS: check its certificate
  * against its from and let the s2s-in rule decide (STANDARDS.md S2S-11,
- * S2S-13).  Returns 0 after refusing the stream.
+ * S2S-13).  Returns 0 after refusing the stream, 1 to go on, 2 to go on
+ * once the peer history has had its say (history_verdict).
  */
 static int
 s2s_peer(struct leg *l, const struct xs_header *h)
@@ -211,7 +226,7 @@ s2s_peer(struct leg *l, const struct xs_header *h)
 	struct peer_check pc;
 	char from[256];
 	struct ev e;
-	int have = h->from != NULL &&
+	int held, have = h->from != NULL &&
 	    pol_domain_normalise(h->from, from, sizeof(from)) == 0;
 
 	peer_verify(s, l, have ? from : NULL, &pc);
@@ -225,10 +240,10 @@ s2s_peer(struct leg *l, const struct xs_header *h)
 	if (pc.method == PEER_NONE || pc.method == PEER_DIALBACK)
 		ev_str(&e, "reason", pc.reason);
 	ev_end(&e);
-	if (have && pc.cert)
-		peer_history(s, l, &pc, s->direct_tls ? -1 : 1);
+	held = have && pc.cert && peer_history(s, l, &pc, s->direct_tls ?
+	    -1 : 1, history_verdict, 0);
 	if (peer_allowed(s, &pc))
-		return 1;
+		return held ? 2 : 1;
 	xs_reset(l->xs);
 	session_stream_error(s, "policy-violation", "authentication is"
 	    " required", "s2s-unauthenticated");
@@ -243,7 +258,7 @@ tls_header(struct leg *l, const struct xs_event *ev)
 	const struct xs_header *h = xs_header(l->xs);
 	const struct pol_domain *d;
 	const struct pol_addr *a;
-	int bad;
+	int bad, held = 1;
 
 	if (ev->type != XS_EV_HEADER) {
 		session_stream_error(s, "bad-format", NULL, "no-header");
@@ -275,7 +290,7 @@ tls_header(struct leg *l, const struct xs_event *ev)
 	snprintf(s->to, sizeof(s->to), "%s", d->name);
 	snprintf(s->from, sizeof(s->from), "%s", h->from != NULL ? h->from :
 	    "");
-	if (s->dir == POL_S2S_IN && !s2s_peer(l, h))
+	if (s->dir == POL_S2S_IN && (held = s2s_peer(l, h)) == 0)
 		return;
 	a = s->dir == POL_C2S ? &d->c2s_backend : &d->s2s_backend;
 	if (a->text == NULL) {
@@ -289,6 +304,9 @@ tls_header(struct leg *l, const struct xs_event *ev)
 	stream_set_prefix(&s->legacy, h->stream_prefix);
 	s->legacy.hdr_sent = 1;
 	s->phase = PH_RELAY;
+	/* What follows waits in l->in, bounded by the pre-auth limits. */
+	if (held == 2)
+		return;
 	backend_connect(s, a);
 }
 

@@ -12,6 +12,9 @@
  *              header and features
  *   PROCEED    <starttls/> sent (offered or not), waiting for <proceed/>
  *   HANDSHAKE  TLS client handshake (direct TLS starts here)
+ *   HISTORY    TLS up and verified, waiting for the peer history to say
+ *              whether a changed key is refused (key-change
+ *              "require-dane" only)
  *   TLS_HEADER TLS up and verified: the backend's header was replayed,
  *              waiting for the remote's; then the session relays.
  *              When we answered the backend ourselves, our own header
@@ -37,6 +40,7 @@
 
 #include "conf.h"
 #include "dbmap.h"
+#include "dialback.h"
 #include "dns.h"
 #include "leg.h"
 #include "log.h"
@@ -53,7 +57,8 @@
 
 enum ob_phase {
 	OB_HEADER, OB_PAIR, OB_RESOLVE, OB_CONNECT, OB_FEATURES, OB_PROCEED,
-	OB_HANDSHAKE, OB_TLS_HEADER, OB_SASL, OB_SASL_RESTART, OB_DONE
+	OB_HANDSHAKE, OB_HISTORY, OB_TLS_HEADER, OB_SASL, OB_SASL_RESTART,
+	OB_DONE
 };
 
 struct s2s_out {
@@ -72,6 +77,7 @@ struct s2s_out {
 	char			 first;		/* answered: 'r' db:result, 'v'
 						   db:verify came first */
 	uint64_t		 first_end;	/* its end in the backend input */
+	char			 first_id[128];	/* its id (db:verify) */
 	char			 our_id[33];	/* answered: the id we gave */
 	char			 remote_id[128]; /* the remote's stream id */
 };
@@ -476,6 +482,8 @@ backend_pair(struct leg *l, const struct xs_event *ev)
 	}
 	ob->first = ev->name[0] == 'r' ? 'r' : 'v';
 	ob->first_end = ev->end;
+	snprintf(ob->first_id, sizeof(ob->first_id), "%s",
+	    xs_attr(l->xs, "id") != NULL ? xs_attr(l->xs, "id") : "");
 	l->fwd_end = ev->end;
 	start_pair(s, norm, from);
 }
@@ -574,8 +582,11 @@ backend_event(void *arg, const struct xs_event *ev)
 	} else {
 		/*
 		 * Early elements (a pre-1.0 jabberd14 sends db:result right
-		 * after its header) wait, bounded, for TLS (BACK-6).
+		 * after its header) wait, bounded, for TLS (BACK-6); a
+		 * dialback request among them is noted for its answer.
 		 */
+		if (dialback_element(l, ev) != 0)
+			return;
 		l->fwd_end = ev->end;
 	}
 	if (s->closing)
@@ -746,6 +757,10 @@ relay_dialback(struct session *s)
 	if (ob->first == 'r')
 		dbmap_add(ob->local, s->peer_domain, ob->remote_id,
 		    ob->our_id);
+	/* Its answer must find it among the stream's requests (S2S-4). */
+	if (dialback_expect(s, ob->first, ob->local, s->peer_domain,
+	    ob->first_id) != 0)
+		return;
 	relaying(s);
 	relay_flush(&s->legacy);
 }
@@ -900,36 +915,13 @@ remote_input(struct leg *l, const char *p, size_t n)
 	relay_fed(l, rc);
 }
 
+/* TLS is up and the remote may go on: open the stream inside it. */
 static void
-remote_tls_up(struct leg *l)
+remote_verified(struct session *s)
 {
-	struct session *s = l->s;
 	struct s2s_out *ob = s->ob;
-	struct sess_summary sum;
-	struct peer_check pc;
-	uint64_t now = uv_now(&s->w->loop);
-	struct ev e;
+	struct leg *l = &s->remote;
 
-	peer_verify(s, l, s->peer_domain, &pc);
-	peer_record(s, l, &pc);
-	session_summary(s, now, &sum);
-	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "tls.established");
-	ev_str(&e, "mode", ob->ans->targets[ob->ti].direct_tls ? "direct" :
-	    "starttls");
-	summary_ev(&sum, &e);
-	ev_u64(&e, "handshake_ms", now - ob->t_attempt);
-	ev_end(&e);
-	metrics_tls(s->dir, gnutls_protocol_get_version(l->tls),
-	    gnutls_cipher_get(l->tls));
-	peer_history(s, l, &pc, ob->starttls);
-	/* Report mode lets a weaker handshake through; say so here. */
-	if (tlspolicy_check(l, pol_rule(s->conf->pol, POL_S2S_OUT,
-	    s->peer_domain)) != 0)
-		return;
-	if (!peer_allowed(s, &pc)) {
-		attempt_failed(s, pc.reason);
-		return;
-	}
 	xs_reset(l->xs);
 	l->in_off = l->fwd_end = 0;
 	ob->phase = OB_TLS_HEADER;
@@ -943,6 +935,63 @@ remote_tls_up(struct leg *l)
 	l->hdr_sent = 1;
 	stream_set_prefix(l, xs_header(s->legacy.xs)->stream_prefix);
 	relay_flush(&s->legacy);
+}
+
+/* The peer history's verdict on this attempt's key. */
+static void
+history_verdict(struct session *s, int allowed, uint64_t attempt)
+{
+	struct s2s_out *ob = s->ob;
+
+	/* A verdict for an attempt given up meanwhile is moot. */
+	if (ob == NULL || ob->phase != OB_HISTORY || ob->attempts != attempt)
+		return;
+	if (!allowed)
+		attempt_failed(s, "its key changed and DANE does not vouch for"
+		    " the new one");
+	else
+		remote_verified(s);
+	session_flush(s);
+}
+
+static void
+remote_tls_up(struct leg *l)
+{
+	struct session *s = l->s;
+	struct s2s_out *ob = s->ob;
+	struct sess_summary sum;
+	struct peer_check pc;
+	uint64_t now = uv_now(&s->w->loop);
+	struct ev e;
+	int held;
+
+	peer_verify(s, l, s->peer_domain, &pc);
+	peer_record(s, l, &pc);
+	session_summary(s, now, &sum);
+	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "tls.established");
+	ev_str(&e, "mode", ob->ans->targets[ob->ti].direct_tls ? "direct" :
+	    "starttls");
+	summary_ev(&sum, &e);
+	ev_u64(&e, "handshake_ms", now - ob->t_attempt);
+	ev_end(&e);
+	metrics_tls(s->dir, gnutls_protocol_get_version(l->tls),
+	    gnutls_cipher_get(l->tls));
+	held = peer_history(s, l, &pc, ob->starttls, history_verdict,
+	    ob->attempts);
+	/* Report mode lets a weaker handshake through; say so here. */
+	if (tlspolicy_check(l, pol_rule(s->conf->pol, POL_S2S_OUT,
+	    s->peer_domain)) != 0)
+		return;
+	if (!peer_allowed(s, &pc)) {
+		attempt_failed(s, pc.reason);
+		return;
+	}
+	if (held) {
+		/* Bounded by the attempt's deadline, as the handshake. */
+		ob->phase = OB_HISTORY;
+		return;
+	}
+	remote_verified(s);
 }
 
 uint64_t

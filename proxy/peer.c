@@ -1,6 +1,7 @@
 /*
  * peer.c: authenticating remote servers by policy, and their history.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -164,6 +165,9 @@ peer_allowed(struct session *s, const struct peer_check *pc)
 		ev_str(&e, "rule", r->name);
 		ev_u64(&e, "line", (uint64_t)r->line);
 		ev_str(&e, "reason", pc->reason);
+		ev_str(&e, "enforce_event", pc->verified && pc->r.pkix &&
+		    pc->r.id == CS_ID_NONE ? "cert.identity_mismatch" :
+		    "s2s.unauthenticated");
 		ev_end(&e);
 		return 1;
 	}
@@ -188,10 +192,19 @@ peer_covers(const struct leg *l, const char *domain)
 	return rc;
 }
 
-/* One history update, done off the loop: it reads and writes a file. */
+/*
+ * One history update, done off the loop: it reads and writes a file.
+ * Updates run one at a time: an outbound and an inbound stream to the
+ * same peer often start together, and both must not find the old key.
+ */
+static pthread_mutex_t hist_lock = PTHREAD_MUTEX_INITIALIZER;
+
 struct hist_req {
 	uv_work_t		 work;
 	struct session		 who;		/* id, role, peer: for records */
+	struct session		*held;		/* waiting for the verdict */
+	peer_history_fn		*done;
+	uint64_t		 tag;
 	char			 dir[512];
 	char			 domain[256];
 	char			 role[16];
@@ -200,8 +213,14 @@ struct hist_req {
 	int			 version, starttls;
 	char			 issuer[256];
 	time_t			 not_before, not_after;
+	enum pol_keychange	 key_change;
+	int			 report;	/* the rule only reports */
+	int			 dane;		/* DANE vouched for the key */
+	char			 rule[256];	/* its name, line: for records */
+	int			 line;
 	/* Results. */
 	unsigned		 changed;
+	int			 refused;	/* the new key is refused */
 	struct cs_history	 h;
 	time_t			 last_tls;	/* STARTTLS last seen */
 	char			 error[600];
@@ -214,9 +233,11 @@ hist_work(uv_work_t *w)
 	struct cs_diag d;
 	int rc;
 
+	pthread_mutex_lock(&hist_lock);
 	rc = cs_history_load(q->dir, q->domain, &q->h, &d);
 	if (rc != 0 && rc != CS_E_NOTFOUND) {
 		snprintf(q->error, sizeof(q->error), "%s: %s", d.file, d.msg);
+		pthread_mutex_unlock(&hist_lock);
 		return;
 	}
 	q->last_tls = q->h.starttls == 1 ? q->h.last_seen : 0;
@@ -225,10 +246,17 @@ hist_work(uv_work_t *w)
 	if (q->have_spki)
 		cs_history_set_cert(&q->h, q->issuer, q->not_before,
 		    q->not_after);
-	if (cs_history_save(q->dir, &q->h, &d) != 0)
+	/*
+	 * A refused key is not learnt: the history keeps the old one, so
+	 * that trying again is refused again.
+	 */
+	if ((q->changed & CS_HIST_SPKI_CHANGED) && !q->dane &&
+	    q->key_change == POL_KEYCHANGE_REQUIRE_DANE && !q->report)
+		q->refused = 1;
+	else if (cs_history_save(q->dir, &q->h, &d) != 0)
 		snprintf(q->error, sizeof(q->error), "%s: %s", d.file, d.msg);
+	pthread_mutex_unlock(&hist_lock);
 }
-
 static void
 iso(time_t t, char *out, size_t len)
 {
@@ -256,14 +284,16 @@ static void
 hist_done(uv_work_t *w, int status)
 {
 	struct hist_req *q = container_of(w, struct hist_req, work);
-	struct session *s = &q->who;
+	struct session *s = &q->who, *held = q->held;
 	struct peer_cert was, now;
+	const char *action;
 	char when[24];
 	struct ev e;
 
 	if (status != 0) {
-		free(q);
-		return;
+		/* Never ran (the loop is stopping): no verdict, no stream. */
+		q->refused = 1;
+		goto out;
 	}
 	if (q->error[0] != '\0') {
 		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
@@ -278,7 +308,22 @@ hist_done(uv_work_t *w, int status)
 		    q->h.prev_not_before, q->h.prev_not_after);
 		cert_of(&now, q->h.spki, q->h.issuer, q->h.not_before,
 		    q->h.not_after);
-		sev_cert_changed(s, q->domain, &was, &now, "none", "allowed");
+		action = q->refused ? "refused" : q->dane ||
+		    q->key_change == POL_KEYCHANGE_ALLOW ? "allowed" :
+		    "reported";
+		sev_cert_changed(s, q->domain, &was, &now, q->dane ? "match" :
+		    "none", action);
+		if (strcmp(action, "reported") == 0) {
+			ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
+			    "policy.would_have_rejected");
+			ev_str(&e, "peer", s->peer);
+			ev_str(&e, "domain", q->domain);
+			ev_str(&e, "rule", q->rule);
+			ev_u64(&e, "line", (uint64_t)q->line);
+			ev_str(&e, "reason", "new key without DANE");
+			ev_str(&e, "enforce_event", "cert.changed");
+			ev_end(&e);
+		}
 	}
 	if (q->changed & CS_HIST_VERSION_LOWER) {
 		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
@@ -292,20 +337,27 @@ hist_done(uv_work_t *w, int status)
 		iso(q->last_tls, when, sizeof(when));
 		sev_starttls_stripping(s, q->domain, when, "allowed");
 	}
+out:
+	if (held != NULL) {
+		if (!held->closing)
+			q->done(held, !q->refused, q->tag);
+		session_unref(held);
+	}
 	free(q);
 }
 
-void
+int
 peer_history(struct session *s, const struct leg *l,
-    const struct peer_check *pc, int starttls)
+    const struct peer_check *pc, int starttls, peer_history_fn *done,
+    uint64_t tag)
 {
 	const char *dir = s->conf->pol->state_dir;
 	struct hist_req *q;
 
 	if (dir == NULL || pc->ref[0] == '\0')
-		return;
+		return 0;
 	if ((q = calloc(1, sizeof(*q))) == NULL)
-		return;
+		return 0;
 	/* The records need the session's id, role and peer, not the rest. */
 	q->who.id = s->id;
 	snprintf(q->role, sizeof(q->role), "%s", s->role);
@@ -322,6 +374,25 @@ peer_history(struct session *s, const struct leg *l,
 	}
 	q->version = (int)gnutls_protocol_get_version(l->tls);
 	q->starttls = starttls;
-	if (uv_queue_work(&s->w->loop, &q->work, hist_work, hist_done) != 0)
+	q->key_change = pc->rule->key_change;
+	q->report = pc->rule->action == POL_REPORT;
+	snprintf(q->rule, sizeof(q->rule), "%s", pc->rule->name);
+	q->line = pc->rule->line;
+	/* DANE's verdict is in by now: the DNS code sets it (OBS-3). */
+	q->dane = s->verify == VERIFY_DANE_EE || s->verify == VERIFY_DANE_TA;
+	/* Only a key that may be refused makes the stream wait. */
+	if (done != NULL && q->have_spki &&
+	    q->key_change == POL_KEYCHANGE_REQUIRE_DANE && !q->report) {
+		q->held = s;
+		q->done = done;
+		q->tag = tag;
+		session_ref(s);
+	}
+	if (uv_queue_work(&s->w->loop, &q->work, hist_work, hist_done) != 0) {
+		if (q->held != NULL)
+			session_unref(s);
 		free(q);
+		return 0;
+	}
+	return q->held != NULL;
 }

@@ -9,8 +9,9 @@
  * dialback-verified" (S2S-10).  In report mode a refusal is logged as
  * policy.would_have_rejected and the stream goes on.  Each contact also
  * updates the peer's history (off the loop): a new key logs cert.changed
- * with both fingerprints, a lower TLS version tls.version_lowered, a lost
- * STARTTLS offer starttls.stripping_suspected.
+ * with both fingerprints (and is refused where the rule wants DANE for
+ * it), a lower TLS version tls.version_lowered, a lost STARTTLS offer
+ * starttls.stripping_suspected.
  */
 #ifndef PROXY_PEER_H
 #define PROXY_PEER_H
@@ -64,10 +65,18 @@ int	peer_covers(const struct leg *l, const char *domain);
 
 /*
  * Record this contact in the peer's history, in the background; logs
- * what changed.  starttls: 1 offered, 0 not, -1 unknown.
+ * what changed.  starttls: 1 offered, 0 not, -1 unknown.  Returns 0: go
+ * on.  Returns 1 when the rule has key-change "require-dane" and the
+ * peer presented a key: the stream must wait (hold what it receives)
+ * until done(s, allowed, tag) runs on the loop once the history was read;
+ * allowed 0 means its key changed without DANE and it is refused.  done
+ * is not called for a session that is closing by then.
  */
-void	peer_history(struct session *s, const struct leg *l,
-	    const struct peer_check *pc, int starttls);
+typedef void peer_history_fn(struct session *s, int allowed, uint64_t tag);
+
+int	peer_history(struct session *s, const struct leg *l,
+	    const struct peer_check *pc, int starttls, peer_history_fn *done,
+	    uint64_t tag);
 
 const char *peer_method_name(enum peer_method m);
 

@@ -8,7 +8,7 @@
 #include "json.h"
 #include "status.h"
 
-#define NCOLS		12
+#define NCOLS		14
 #define MAXWIDTH	40	/* wider cells are cut and end in '~' */
 
 void
@@ -102,9 +102,11 @@ cells(const struct sess_summary *r, char cell[NCOLS][MAXWIDTH + 1])
 	const char *ver = r->tls ? r->tlsp.version : NULL;
 
 	snprintf(id, sizeof(id), "%016llx", (unsigned long long)r->id);
-	snprintf(role, sizeof(role), "%s%s%s", r->role,
-	    strcmp(r->role, "c2s") == 0 ? "" : "-", strcmp(r->role, "c2s")
-	    == 0 ? "" : r->direction);
+	/* c2s, s2s-in, s2s-out: the role and, between servers, the way. */
+	if (strcmp(r->role, "c2s") == 0)
+		snprintf(role, sizeof(role), "c2s");
+	else
+		snprintf(role, sizeof(role), "s2s-%s", r->direction);
 	/* "TLS1.3" reads as "1.3" under the TLS heading. */
 	snprintf(tls, sizeof(tls), "%s", ver == NULL ? "-" :
 	    strncmp(ver, "TLS", 3) == 0 ? ver + 3 : ver);
@@ -115,14 +117,18 @@ cells(const struct sess_summary *r, char cell[NCOLS][MAXWIDTH + 1])
 	v[1] = role;
 	v[2] = r->peer;
 	v[3] = r->domain;
-	v[4] = tls;
-	v[5] = r->tls ? r->tlsp.cipher : "-";
-	v[6] = r->tls ? (r->tlsp.fs ? "yes" : "no") : "-";
-	v[7] = strcmp(r->auth, "none") == 0 ? "-" : r->auth;
-	v[8] = status_state(r);
-	v[9] = age;
-	v[10] = in;
-	v[11] = out;
+	/* Between servers, who is at the other end. */
+	v[4] = r->remote == NULL || strcmp(r->remote, "none") == 0 ? "-" :
+	    r->remote;
+	v[5] = tls;
+	v[6] = r->tls ? r->tlsp.cipher : "-";
+	v[7] = r->tls ? (r->tlsp.fs ? "yes" : "no") : "-";
+	v[8] = strcmp(r->verify, "none") == 0 ? "-" : r->verify;
+	v[9] = strcmp(r->auth, "none") == 0 ? "-" : r->auth;
+	v[10] = status_state(r);
+	v[11] = age;
+	v[12] = in;
+	v[13] = out;
 	for (int c = 0; c < NCOLS; c++) {
 		size_t n = strlen(v[c]);
 
@@ -145,11 +151,11 @@ status_table(struct sbuf *b, const struct status_info *si,
     const struct sess_summary **rows, size_t n)
 {
 	static const char *const head[NCOLS] = {
-		"ID", "ROLE", "PEER", "DOMAIN", "TLS", "CIPHER", "FS", "AUTH",
-		"STATE", "AGE", "IN", "OUT"
+		"ID", "ROLE", "PEER", "DOMAIN", "REMOTE", "TLS", "CIPHER", "FS",
+		"VERIFY", "AUTH", "STATE", "AGE", "IN", "OUT"
 	};
 	/* Numbers line up on the right. */
-	static const int right[NCOLS] = { [9] = 1, [10] = 1, [11] = 1 };
+	static const int right[NCOLS] = { [11] = 1, [12] = 1, [13] = 1 };
 	char (*cell)[NCOLS][MAXWIDTH + 1];
 	size_t width[NCOLS];
 
@@ -235,6 +241,7 @@ status_json(struct sbuf *b, const struct status_info *si,
 		jw_u64(&w, "worker", r->worker);
 		jw_str(&w, "role", r->role);
 		summary_fields(r, &row_fs);
+		jw_str(&w, "remote", r->remote != NULL ? r->remote : "none");
 		jw_str(&w, "phase", r->phase);
 		jw_u64(&w, "age_ms", r->age_ms);
 		jw_u64(&w, "idle_ms", r->idle_ms);
@@ -298,6 +305,7 @@ status_show(struct sbuf *b, const struct sess_summary *r)
 	show_num(&c, "worker", r->worker);
 	show_str(&c, "role", r->role);
 	summary_fields(r, &fs);
+	show_str(&c, "remote", r->remote != NULL ? r->remote : "none");
 	show_str(&c, "phase", r->phase);
 	status_age(v, sizeof(v), r->age_ms);
 	show_str(&c, "age", v);

@@ -74,6 +74,7 @@ session_summary(const struct session *s, uint64_t now_ms,
 	sum->direction = s->dir == POL_S2S_OUT ? "out" : "in";
 	sum->peer = s->peer;
 	sum->domain = s->domain != NULL ? s->domain->name : "none";
+	sum->remote = s->dir != POL_C2S ? or_none(s->peer_domain) : "none";
 	sum->sni = or_none(s->sni);
 	sum->to = or_none(s->to);
 	sum->from = or_none(s->from);
@@ -228,6 +229,7 @@ summary_copy(struct sess_summary *dst, const struct sess_summary *src,
 	/* GnuTLS's names are static; the session's strings are not. */
 	dst->peer = arena_dup(a, src->peer);
 	dst->domain = arena_dup(a, src->domain);
+	dst->remote = arena_dup(a, src->remote);
 	dst->sni = arena_dup(a, src->sni);
 	dst->to = arena_dup(a, src->to);
 	dst->from = arena_dup(a, src->from);

@@ -29,6 +29,8 @@ struct sess_summary {
 	const char		*direction;	/* "in", "out" */
 	const char		*peer;		/* "192.0.2.1:5222" */
 	const char		*domain;	/* the domain served, or "none" */
+	const char		*remote;	/* s2s: the remote server's
+						   domain, or "none" */
 	const char		*sni;		/* "none" when absent */
 	const char		*to;		/* header to, or "none" */
 	const char		*from;		/* header from, or "none" */

@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "leg.h"
 #include "log.h"
+#include "secevent.h"
 #include "tls.h"
 #include "tlspolicy.h"
 #include "worker.h"
@@ -350,6 +351,28 @@ fail:
 	return -1;
 }
 
+/*
+ * The version a server random's RFC 8446 downgrade sentinel stands for:
+ * a server able to do TLS 1.3 ended its random in "DOWNGRD" and 01 when
+ * it negotiated TLS 1.2, 00 for 1.1 or below.  A TLS 1.3 client that
+ * sees it aborts (GnuTLS does); NULL when there is none.
+ */
+static const char *
+downgrade_sentinel(const struct leg *l)
+{
+	static const unsigned char tag[7] = {
+		0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44
+	};
+	gnutls_datum_t client, server;
+
+	gnutls_session_get_random(l->tls, &client, &server);
+	if (server.data == NULL || server.size != 32 ||
+	    memcmp(server.data + 24, tag, sizeof(tag)) != 0)
+		return NULL;
+	return server.data[31] == 1 ? "TLS1.2" : server.data[31] == 0 ?
+	    "TLS1.1" : NULL;
+}
+
 /* Returns 1 when the leg's failed hook took over (outbound attempts). */
 static int
 tls_failed(struct leg *l, int rc, const char *stage)
@@ -376,6 +399,15 @@ tls_failed(struct leg *l, int rc, const char *stage)
 		ev_str(&e, "peer", s->peer);
 		ev_str(&e, "sni", s->sni[0] != '\0' ? s->sni : "none");
 		ev_end(&e);
+	}
+	/* Initiating, the downgrade signal of TLS 1.3 (TLS-11, OBS-2). */
+	if (s->dir == POL_S2S_OUT && l == &s->remote &&
+	    l->state == LEG_HANDSHAKE) {
+		const char *v = downgrade_sentinel(l);
+
+		if (v != NULL)
+			sev_downgrade_sentinel(s, s->peer_domain, v,
+			    "refused");
 	}
 	snprintf(reason, sizeof(reason), "tls-%s", gnutls_strerror_name(rc));
 	/*

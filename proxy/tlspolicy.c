@@ -132,7 +132,7 @@ tlspolicy_check(struct leg *l, const struct pol_rule *r)
 	ev_u64(&e, "line", (uint64_t)r->line);
 	ev_str(&e, "reason", reason);
 	if (r->action == POL_REPORT)
-		ev_str(&e, "event", event);
+		ev_str(&e, "enforce_event", event);
 	ev_str(&e, "peer", s->peer);
 	ev_str(&e, "domain", s->domain != NULL ? s->domain->name : "none");
 	tls_describe(l, &e);

@@ -9,7 +9,9 @@
 # stream's to on STARTTLS and by SNI on direct TLS (where the rule must
 # be chosen before GnuTLS negotiates the version).  A client that picks
 # the lax domain by SNI and then names the strict one in its stream is
-# refused with tls.version_below_policy.
+# refused with tls.version_below_policy; one that gets RSA key transport
+# that way and names enforce.test, with tls.cipher_below_policy.  The
+# records are checked as JSON too.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -22,8 +24,10 @@ jport=$(free_port)
 start_jabberd2 "$T/jabberd2" report.test "$jport"
 c2s=$(free_port)
 direct=$(free_port)
+ev="$T/events.jsonl"
 cat >"$T/portcullis.conf" <<CONF
 workers = 2;
+log = { events = "$ev"; };
 listen = (
   { role = "c2s"; address = "127.0.0.1:$c2s"; },
   { role = "c2s"; address = "127.0.0.1:$direct"; tls = "direct";
@@ -63,7 +67,7 @@ probe tls11 --port "$c2s" --to report.test --min 1.1 --max 1.1 ||
 [ "$(json_get "$T/tls11.json" version)" = TLSv1.1 ] ||
     t_fail "TLS 1.1 client got $(json_get "$T/tls11.json" version)"
 pc_log_has policy.would_have_rejected \
-    "rule=report.test line=$line reason=version event=tls.version_below_policy .*version=TLS1.1" ||
+    "rule=report.test line=$line reason=version enforce_event=tls.version_below_policy .*version=TLS1.1" ||
     t_fail "no would-have-rejected record for TLS 1.1"
 probe rsakx --port "$c2s" --to report.test --max 1.2 \
     --ciphers AES128-GCM-SHA256 ||
@@ -146,3 +150,31 @@ pc_log_has tls.version_below_policy \
     "rule=strict.test line=$strict_line reason=version" ||
     t_fail "no tls.version_below_policy for the stream's strict domain"
 t_log "SNI report.test then to=strict.test over TLS 1.1: refused"
+
+# SNI picks the reporting domain, RSA key transport, then enforce.test.
+probe sneaky2 --port "$direct" --direct --sni report.test --max 1.2 \
+    --ciphers AES128-GCM-SHA256 --header-to enforce.test ||
+    t_fail "the second sneaky handshake failed: $(cat "$T/sneaky2.json")"
+json_get "$T/sneaky2.json" after | grep -q "policy-violation" ||
+    t_fail "no <policy-violation/>: $(json_get "$T/sneaky2.json" after)"
+"$PORTCULLIS" -E >"$T/catalogue.jsonl" || t_fail "portcullis -E failed"
+"$T_PY" - "$TI" "$ev" "$T/catalogue.jsonl" "$line" "$strict_line" <<'PY' ||
+import sys
+sys.path.insert(0, sys.argv[1])
+from evjson import Events
+ev, line, strict = Events(sys.argv[2], sys.argv[3]), int(sys.argv[4]), \
+    int(sys.argv[5])
+r = ev.one("policy.would_have_rejected", rule="report.test", line=line,
+           reason="version", enforce_event="tls.version_below_policy")
+assert r["version"] == "TLS1.1" and r["domain"] == "report.test", r
+r = ev.one("tls.version_below_policy", rule="strict.test", line=strict)
+assert r["reason"] == "version" and r["version"] == "TLS1.1", r
+assert r["domain"] == "strict.test", r
+r = ev.one("tls.cipher_below_policy", rule="c2s")
+assert r["reason"] == "no-forward-secrecy" and r["domain"] == "enforce.test"
+assert r["version"] == "TLS1.2" and r["fs"] is False, r
+assert r["suite"] == "RSA_AES_128_GCM_SHA256", r
+print("22: below-policy records as JSON")
+PY
+    t_fail "the events file lacks a record (see above)"
+t_log "SNI report.test, RSA key transport, then to=enforce.test: refused"

@@ -85,8 +85,8 @@ doc = json.load(open(sys.argv[2]))
 assert re.match(r"portcullis \S+, up \S+, 2 workers, configuration 1, "
                 r"3 connections$", lines[0]), lines[0]
 head = lines[1]
-cols = ["ID", "ROLE", "PEER", "DOMAIN", "TLS", "CIPHER", "FS", "AUTH",
-        "STATE", "AGE", "IN", "OUT"]
+cols = ["ID", "ROLE", "PEER", "DOMAIN", "REMOTE", "TLS", "CIPHER", "FS",
+        "VERIFY", "AUTH", "STATE", "AGE", "IN", "OUT"]
 assert head.split() == cols, head
 rows = lines[2:]
 assert len(rows) == 3, lines
@@ -95,7 +95,7 @@ starts = [head.index(c) for c in cols]
 cells = []
 for r in rows:
     assert len(r) == len(head), (r, head)
-    for k in range(9):
+    for k in range(11):
         assert r[starts[k]] != " " and (starts[k] == 0 or
                                         r[starts[k] - 1] == " "), (k, r)
     cells.append(dict(zip(cols, r.split())))
@@ -106,6 +106,7 @@ assert len(authed) == 2, cells
 for c in authed:
     assert c["TLS"] == "1.3" and c["FS"] == "yes", c
     assert c["AUTH"] == "PLAIN" and c["DOMAIN"] == "legacy.test", c
+    assert c["REMOTE"] == "-" and c["VERIFY"] == "-", c
     assert re.match(r"^(AES-(128|256)-GCM|CHACHA20-POLY1305)$",
                     c["CIPHER"]), c
     assert c["IN"] != "0" and c["OUT"] != "0", c
@@ -132,7 +133,7 @@ PY
 t_log "status with three live clients:"
 sed 's/^/    /' "$T/status.txt" >&2
 
-id=$(awk 'NR > 2 && $9 == "enc+auth" { print $1; exit }' "$T/status.txt")
+id=$(awk 'NR > 2 && $11 == "enc+auth" { print $1; exit }' "$T/status.txt")
 "$ctl" -s "$sock" show "$id" >"$T/show.txt" || t_fail "show $id failed"
 grep -q "^session  *$id\$" "$T/show.txt" || t_fail "show: $(cat "$T/show.txt")"
 grep -q "^auth_result  *ok\$" "$T/show.txt" || t_fail "show lacks auth"

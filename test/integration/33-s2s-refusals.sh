@@ -13,6 +13,7 @@
 #  - refused.test is an attacker that also answers <starttls/> with
 #    <failure/>: refused, and not one byte of dialback or of the message
 #    leaves in plaintext (STANDARDS.md STARTTLS-14, SEC-2).
+# Each of these is also checked as its JSON record in the events file.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -60,7 +61,9 @@ ns_spawn fake "$T" fake "$T_PY" "$TI/mitm.py" fail 0.0.0.0 5269 - 0 \
 ns_with fake wait_port 5269 10 "$T_PID"
 
 legacy_prosody legacy "$T/backend" legacy.test 5322 15369
-fed_gateway 15369
+ev="$T/events.jsonl"
+fed_gateway 15369 "log = { events = \"$ev\"; };"
+"$PORTCULLIS" -E >"$T/catalogue.jsonl" || t_fail "portcullis -E failed"
 
 # send NAME TO... : alice (legacy.test) writes to each TO; each bob that
 # can be reached logs in first.  Output: one line per TO, "delivered" or
@@ -157,6 +160,47 @@ for f in "$T/mitm-fail.bytes"; do
 done
 t_log "refused: untrusted.test, plain.test, refused.test;" \
     "stripped.test: STARTTLS asked anyway, TLS end to end"
+
+# The same as JSON records, checked against the catalogue.
+"$T_PY" - "$TI" "$ev" "$T/catalogue.jsonl" "$(ns_addr mitm)" \
+    "$(ns_addr fake)" "$(ns_addr plain)" "$(ns_addr evil)" \
+    "$FED_LEGACY4" <<'PY' ||
+import sys
+sys.path.insert(0, sys.argv[1])
+from evjson import Events
+ev = Events(sys.argv[2], sys.argv[3])
+mitm, fake, plain, evil, legacy = sys.argv[4:9]
+r = ev.one("starttls.absent", domain="stripped.test")
+assert r["action"] == "starttls-sent" and r["peer"] == mitm + ":5269", r
+assert r["level"] == "error" and r["role"] == "s2s-out", r
+r = ev.one("starttls.absent", domain="plain.test")
+assert r["peer"] == plain + ":5269", r
+r = ev.one("starttls.failure_received", domain="refused.test")
+assert r["action"] == "refused" and r["peer"] == fake + ":5269", r
+r = ev.one("s2s.attempt_failed", domain="refused.test")
+assert r["error"] == "STARTTLS refused", r
+assert r["target"] == "xmpp.refused.test(%s):5269" % fake, r
+r = ev.one("s2s.unreachable", domain="refused.test")
+assert r["from"] == "legacy.test" and r["attempts"] == 1, r
+assert "STARTTLS refused" in r["error"], r
+ev.one("s2s.unreachable", domain="plain.test")
+r = ev.one("s2s.unauthenticated", domain="untrusted.test")
+assert r["action"] == "refused" and r["rule"] == "s2s-out", r
+assert r["reason"] and r["line"] == 0, r
+ev.one("s2s.unreachable", domain="untrusted.test")
+for d in ("untrusted.test", "plain.test", "stripped.test", "refused.test"):
+    r = ev.one("s2s.resolved", domain=d)
+    assert r["srv"] is True and r["dnssec"] == "secure", r
+    assert r["targets"] == 1 and "error" not in r, r
+# The backend dialled the remote itself; iptables brought it to us.
+for a in (mitm, fake, plain, evil):
+    r = ev.one("s2s.redirected", original_dst=a + ":5269")
+    assert r["peer"].startswith(legacy + ":"), r
+r = ev.one("tls.established", to="stripped.test", direction="out")
+assert r["verify"] == "pkix" and r["mode"] == "starttls", r
+print("33: refusals recorded as JSON")
+PY
+    t_fail "the events file lacks a record (see above)"
 
 # Allow dialback for untrusted.test (both directions) and reload.
 cat >>"$T/portcullis.conf" <<'CONF'

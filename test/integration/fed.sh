@@ -15,7 +15,8 @@
 #                        5269 and direct TLS on 5270, outbound s2s on
 #                        127.0.0.1:15270 where an iptables REDIRECT by
 #                        owner sends the backend's own s2s; EXTRA goes
-#                        into the configuration.
+#                        into the configuration.  The control socket is
+#                        $T/pc/control.sock (portcullis-ctl -s).
 #   fed_chat NAME [ARGS]  alice@legacy.test (on the backend's plaintext
 #                        c2s port 5322, inside legacy) and bob@remote.test
 #                        exchange messages across federation.
@@ -83,6 +84,7 @@ domains = ( {
 } );
 trust = { system = false; ca-files = [ "$T/ca/ca.pem" ]; };
 dns = { resolver = "$FED_DNS4:53"; trust-ad = true; };
+control = { socket = "$T/pc/control.sock"; };
 EOF
 		printf '%s\n' "${2:-}"
 	} >"$T/portcullis.conf"

@@ -384,7 +384,9 @@ START_TEST(rule_inheritance)
 	    "  { match = \"peer.example\"; authentication = [\"pin\", \"pkix\"];\n"
 	    "    pins = [\"" PIN0 "\", \"" PIN1 "\"]; },\n"
 	    "  { match = \"v.example\"; direction = \"c2s\"; min-version = \"1.2\"; },\n"
-	    "  { match = \"w.example\"; direction = \"c2s\"; action = \"report\"; }\n"
+	    "  { match = \"w.example\"; direction = \"c2s\"; action = \"report\"; },\n"
+	    "  { match = \"k.example\"; direction = \"s2s-out\";\n"
+	    "    key-change = \"require-dane\"; }\n"
 	    ");\n");
 	const struct pol_rule *r;
 
@@ -392,6 +394,7 @@ START_TEST(rule_inheritance)
 	ck_assert_int_eq(r->min_version, POL_TLS11);
 	ck_assert_int_eq(r->forward_secrecy, POL_FS_PREFER);
 	ck_assert_int_eq(r->dnssec, POL_DNSSEC_REQUIRE);
+	ck_assert_int_eq(r->key_change, POL_KEYCHANGE_ALLOW);
 	ck_assert_uint_eq(r->nauth, 2);
 	ck_assert_int_eq(r->auth[0], POL_AUTH_PIN);
 	ck_assert_int_eq(r->auth[1], POL_AUTH_PKIX);
@@ -406,6 +409,12 @@ START_TEST(rule_inheritance)
 	ck_assert_int_eq(r->forward_secrecy, POL_FS_REQUIRE);
 	r = pol_rule(p, POL_S2S_IN, "other.example");
 	ck_assert_int_eq(r->auth[1], POL_AUTH_DIALBACK);
+	/* A key change refused for one peer, one direction. */
+	r = pol_rule(p, POL_S2S_OUT, "k.example");
+	ck_assert_int_eq(r->key_change, POL_KEYCHANGE_REQUIRE_DANE);
+	ck_assert_int_eq(r->dnssec, POL_DNSSEC_REQUIRE);
+	r = pol_rule(p, POL_S2S_IN, "k.example");
+	ck_assert_int_eq(r->key_change, POL_KEYCHANGE_ALLOW);
 	/* A verbatim string is inherited until versions are set again. */
 	r = pol_rule(p, POL_C2S, "w.example");
 	ck_assert_int_eq(r->priority_set, 1);
@@ -493,6 +502,11 @@ START_TEST(rule_errors)
 	    "between servers only");
 	load_bad(LISTEN_OK DOMAIN_OK "policy = { c2s = {\n authentication ="
 	    " [\"pkix\"]; }; };\n", 4, "not to c2s");
+	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\";"
+	    " direction = \"c2s\";\n  key-change = \"allow\"; }\n);\n", 5,
+	    "between servers only");
+	load_bad(LISTEN_OK DOMAIN_OK "policy = {\n key-change = \"refuse\";"
+	    "\n};\n", 4, "must be one of: allow, require-dane");
 	load_bad(LISTEN_OK DOMAIN_OK "policy = {\n pins = [\"" PIN0 "\"];\n};\n",
 	    4, "belong in an entry");
 	load_bad(LISTEN_OK DOMAIN_OK "rules = (\n { match = \"x.example\";\n"

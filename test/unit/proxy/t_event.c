@@ -76,6 +76,17 @@ START_TEST(catalogue_well_formed)
 			p += n + (p[n] == ' ');
 		}
 	}
+	/* A field named like a record's head would give JSON two keys. */
+	for (size_t i = 0; i < ev_fields_len; i++) {
+		static const char *const head[] = {
+			"ts", "level", "session", "role", "event"
+		};
+
+		for (size_t j = 0; j < sizeof(head) / sizeof(head[0]); j++)
+			ck_assert_msg(strcmp(ev_fields[i].name, head[j]) != 0,
+			    "field %s is a key of every record's head",
+			    head[j]);
+	}
 	for (size_t i = 1; i < ev_fields_len; i++)
 		ck_assert_msg(strcmp(ev_fields[i - 1].name,
 		    ev_fields[i].name) < 0, "fields not sorted at %s",

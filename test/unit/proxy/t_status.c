@@ -50,6 +50,7 @@ row(struct sess_summary *r, uint64_t id, const char *peer, int tls,
 	r->direction = "in";
 	r->peer = peer;
 	r->domain = "legacy.test";
+	r->remote = "none";
 	r->sni = "legacy.test";
 	r->to = "legacy.test";
 	r->from = from;
@@ -76,16 +77,22 @@ START_TEST(table_lines_up)
 	const struct sess_summary *rows[3] = { &r[2], &r[0], &r[1] };
 	struct status_info si = { "9.9", 125, 2, 2, 3 };
 	struct sbuf b = { 0 };
-	const char *cols[] = { "ID", "ROLE", "PEER", "DOMAIN", "TLS",
-	    "CIPHER", "FS", "AUTH", "STATE", "AGE", "IN", "OUT" };
+	const char *cols[] = { "ID", "ROLE", "PEER", "DOMAIN", "REMOTE",
+	    "TLS", "CIPHER", "FS", "VERIFY", "AUTH", "STATE", "AGE", "IN",
+	    "OUT" };
 	char *lines[8], *save, *l;
-	size_t n = 0, at[12];
+	size_t n = 0, at[14];
 
 	row(&r[0], 0x6b0000000000000a, "127.0.0.1:40000", 1, "a@legacy.test");
 	row(&r[1], 0x6b0000000000000b, "[2001:db8::1]:51234", 0, "none");
 	/* A peer-chosen name with a newline and an escape sequence. */
 	row(&r[2], 0x6b0000000000000c, "192.0.2.7:1", 1, "x");
 	r[2].auth = "EVIL\n\x1b[2J";
+	/* An s2s stream out: the remote's domain, how it was verified. */
+	r[0].role = "s2s";
+	r[0].direction = "out";
+	r[0].remote = "remote.example";
+	r[0].verify = "pkix";
 	status_table(&b, &si, rows, 3);
 	ck_assert_int_eq(b.nomem, 0);
 	ck_assert_ptr_null(strchr(b.p, '\x1b'));
@@ -95,7 +102,7 @@ START_TEST(table_lines_up)
 	ck_assert_uint_eq(n, 5);	/* summary, header, three rows */
 	ck_assert_str_eq(lines[0], "portcullis 9.9, up 2m05s, 2 workers,"
 	    " configuration 3, 3 connections");
-	for (int c = 0; c < 12; c++) {
+	for (int c = 0; c < 14; c++) {
 		const char *h = strstr(lines[1], cols[c]);
 
 		ck_assert_ptr_nonnull(h);
@@ -107,11 +114,16 @@ START_TEST(table_lines_up)
 	ck_assert_ptr_nonnull(strstr(lines[4], "6b0000000000000c"));
 	ck_assert_int_eq(lines[2][at[2]], '1');
 	ck_assert_int_eq(lines[3][at[2]], '[');
-	ck_assert(strncmp(lines[2] + at[4], "1.3 ", 4) == 0);
-	ck_assert(strncmp(lines[3] + at[4], "-   ", 4) == 0);
-	ck_assert(strncmp(lines[2] + at[8], "enc+auth", 8) == 0);
-	ck_assert(strncmp(lines[3] + at[8], "pre-tls", 7) == 0);
-	ck_assert(strncmp(lines[4] + at[7], "EVIL??[2J", 9) == 0);
+	ck_assert(strncmp(lines[2] + at[1], "s2s-out ", 8) == 0);
+	ck_assert(strncmp(lines[2] + at[4], "remote.example ", 15) == 0);
+	ck_assert(strncmp(lines[3] + at[4], "- ", 2) == 0);
+	ck_assert(strncmp(lines[2] + at[5], "1.3 ", 4) == 0);
+	ck_assert(strncmp(lines[3] + at[5], "-   ", 4) == 0);
+	ck_assert(strncmp(lines[2] + at[8], "pkix ", 5) == 0);
+	ck_assert(strncmp(lines[4] + at[8], "- ", 2) == 0);
+	ck_assert(strncmp(lines[2] + at[10], "enc+auth", 8) == 0);
+	ck_assert(strncmp(lines[3] + at[10], "pre-tls", 7) == 0);
+	ck_assert(strncmp(lines[4] + at[9], "EVIL??[2J", 9) == 0);
 	/* Right-aligned numbers end under the end of their heading. */
 	ck_assert_uint_eq(strlen(lines[1]), strlen(lines[2]));
 	ck_assert_ptr_nonnull(strstr(lines[2], "10m10s  9.8K  977K"));
