@@ -21,14 +21,17 @@ buf_reserve(struct buf *b, size_t n)
 		if (buf_unborrow(b) != 0)
 			return NULL;
 	}
-	if (b->data != NULL && b->cap - b->tail >= n)
-		return b->data + b->tail;
-	/* Slide the unread bytes down when that makes enough room. */
-	if (b->head > 0 && b->cap - len >= n) {
-		memmove(b->data, b->data + b->head, len);
-		b->head = 0;
-		b->tail = len;
-		return b->data + b->tail;
+	/* No storage yet (head, tail and cap all 0): straight to malloc. */
+	if (b->data != NULL) {
+		if (b->cap - b->tail >= n)
+			return b->data + b->tail;
+		/* Slide the unread bytes down when that makes enough room. */
+		if (b->head > 0 && b->cap - len >= n) {
+			memmove(b->data, b->data + b->head, len);
+			b->head = 0;
+			b->tail = len;
+			return b->data + b->tail;
+		}
 	}
 	if (len + n < len)
 		return NULL;
@@ -40,7 +43,7 @@ buf_reserve(struct buf *b, size_t n)
 	}
 	if ((d = malloc(cap)) == NULL)
 		return NULL;
-	if (len > 0)
+	if (b->data != NULL && len > 0)
 		memcpy(d, b->data + b->head, len);
 	free(b->data);
 	b->data = d;
