@@ -5,6 +5,7 @@
 # make demo       a legacy server, portcullis in front, a real client
 # make bench      benchmarks side by side with peers (see test/bench/)
 # make sanitize   units and integration under ASan and UBSan
+# make memcheck   integration scenarios with the daemon under valgrind
 # make fuzz       each libFuzzer target for FUZZ_SECONDS (default 60)
 #
 # Everything built goes under $(B) (default build/).  Missing Debian
@@ -53,7 +54,7 @@ UNIT_SRC	 = $(wildcard test/unit/*/t_*.c)
 UNIT_BIN	 = $(UNIT_SRC:test/unit/%.c=$(B)/test/unit/%)
 
 .PHONY: all deps check unit examples manlint lint integration demo bench \
-	sanitize fuzz fuzz-build clean
+	sanitize memcheck fuzz fuzz-build clean
 
 all: $(DAEMON) $(CTL)
 
@@ -143,6 +144,10 @@ sanitize:
 	@$(MAKE) --no-print-directory B=build/sanitize \
 	    CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined" unit integration
+
+memcheck: deps $(DAEMON)
+	@sh test/deps.sh integration memcheck
+	@sh test/memcheck.sh $(DAEMON)
 
 FUZZ_SECONDS	?= 60
 fuzz-build:

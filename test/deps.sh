@@ -1,6 +1,6 @@
 #!/bin/sh
 # Install the Debian packages a make target needs, once: a no-op when they
-# are all present.  Usage: deps.sh build|integration|fuzz|bench|all
+# are all present.  Usage: deps.sh build|integration|fuzz|lint|memcheck|bench|all
 set -eu
 
 build="pkg-config gcc make libuv1-dev libgnutls28-dev libxml2-dev libldns-dev
@@ -10,6 +10,7 @@ libstrophe-dev nsd unbound ldnsutils bind9-dnsutils iproute2 iptables procps
 psmisc sslscan python3-prometheus-client"
 fuzz="clang libclang-rt-14-dev"
 lint="cppcheck clang-tidy"
+memcheck="valgrind"
 bench="hitch stunnel4 prosody gnutls-bin python3 procps util-linux
 linux-perf valgrind"
 
@@ -20,8 +21,9 @@ for group in "$@"; do
 	integration)	want="$want $integration" ;;
 	fuzz)		want="$want $fuzz" ;;
 	lint)		want="$want $lint" ;;
+	memcheck)	want="$want $memcheck" ;;
 	bench)		want="$want $bench" ;;
-	all)		want="$want $build $integration $fuzz $lint $bench" ;;
+	all)		want="$want $build $integration $fuzz $lint $memcheck $bench" ;;
 	*)		echo "deps.sh: unknown group $group" >&2; exit 2 ;;
 	esac
 done
