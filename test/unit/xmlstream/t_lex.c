@@ -20,7 +20,8 @@ nop_cb(void *arg, const struct xs_event *ev)
 }
 
 /*
- * A naive decoder: 1 valid, 0 invalid, -1 valid so far but incomplete.
+ * A naive decoder: 1 valid, 0 invalid (or U+FFFE, U+FFFF), -1 valid so
+ * far but incomplete.
  * The DFA rejects as soon as a byte cannot continue a sequence, so the
  * second byte is checked against the lead's own range.
  */
@@ -62,6 +63,9 @@ naive_utf8_ok(const unsigned char *s, size_t n)
 			    s[i + j] > (j == 1 ? hi : 0xbf))
 				return 0;
 		}
+		/* U+FFFE and U+FFFF are UTF-8 but no XML character. */
+		if (s[i] == 0xef && s[i + 1] == 0xbf && s[i + 2] >= 0xbe)
+			return 0;
 		i += k + 1;
 	}
 	return 1;
