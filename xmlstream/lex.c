@@ -443,7 +443,8 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 		 * in a reference or CDATA section, up to the text limit.
 		 * Text resumes its own, below.
 		 */
-		tn = ldepth >= 2 ? text_cap(xs, cbase, n) : n;
+		tn = lst == L_REF || lst == L_CDATA ? text_cap(xs, cbase, n) :
+		    n;
 		if ((e = u8_resume(xs, p, i, tn, &bad)) == SIZE_MAX)
 			goto enc;
 		if (e == tn && tn < n && xs->u8 != U_OK)

@@ -1550,6 +1550,10 @@ START_TEST(t_text_limit)
 		{ "<a>12345<!-- --></a>", XS_E_RESTRICTED },
 		{ "<a>12345<![CDATA[x]]></a>", XS_E_LIMIT },
 		{ "<a>1234&#x1F600;</a>", XS_E_LIMIT },
+		/* Only text counts, not a tag after it, cut where it may be. */
+		{ "<a>x<b c='\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9'/></a>", XS_OK },
+		{ "<a>x<b\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9/>y</a>", XS_OK },
+		{ "<a>x</b\xc3\xa9\xc3\xa9\xc3\xa9></a>", XS_E_NOTWF },
 	};
 	struct xs_limits lim;
 	size_t		 i;
