@@ -161,10 +161,13 @@ backend() {
 	wait_port "$BPORT" 10 "$BPID"
 }
 
-# The priority string portcullis uses for c2s, given to the minimal relay.
+# The priority string portcullis uses for c2s, given to the minimal relay
+# (`portcullis -n` prints "rule c2s ..." and, indented, "priority ...").
 prio() {
-	"$PORTCULLIS" -n -f "$1" | awk '/^policy c2s:/ { getline;
-	    print $2; exit }'
+	"$PORTCULLIS" -n -f "$1" 2>/dev/null | awk '
+	    /^rule c2s/ { r = 1; next }
+	    /^[^ ]/ { r = 0 }
+	    r && $1 == "priority" { print $2; exit }'
 }
 
 # pc_start BACKEND_PORT [WORKERS]: portcullis at its default log level;
