@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "leg.h"
 #include "log.h"
+#include "relay.h"
 #include "tls.h"
 #include "tlspolicy.h"
 #include "worker.h"
@@ -60,6 +61,11 @@ tls_pull_timeout(gnutls_transport_ptr_t p, unsigned ms)
 	return buf_len(&l->cipher_in) > 0 || pull_pending(l) > 0 ? 1 : 0;
 }
 
+/*
+ * Records are queued, not written one by one as they come: a read's worth
+ * of them leaves in one writev (leg_flush()), and a system call per
+ * record costs more than the copy.
+ */
 static ssize_t
 tls_push(gnutls_transport_ptr_t p, const void *data, size_t len)
 {
@@ -412,11 +418,10 @@ handshake(struct leg *l)
 	return -1;
 }
 
-void
-tls_input(struct leg *l)
+static void
+records(struct leg *l)
 {
 	struct session *s = l->s;
-
 	size_t left = (size_t)-1;
 
 	if (l->state == LEG_HANDSHAKE && handshake(l) != 0)
@@ -494,6 +499,39 @@ tls_input(struct leg *l)
 		if (!tls_failed(l, (int)rc, "record"))
 			leg_close_handle(l);
 		return;
+	}
+}
+
+/*
+ * Once the relay runs, the records of a read are decrypted into the
+ * loop's plaintext buffer, lent to l->in, and relayed together when the
+ * read has been handled: one write to the peer, from that buffer, where
+ * there were one copy and one write per record.  What is left over (an
+ * element not complete yet) moves to memory of l->in's own.
+ */
+void
+tls_input(struct leg *l)
+{
+	struct session *s = l->s;
+	struct worker *w = s->w;
+	int batch, lent = 0;
+
+	batch = s->phase == PH_RELAY && l->state == LEG_TLS && !s->closing &&
+	    !l->paused;
+	if (batch) {
+		if (buf_len(&l->in) == 0 && !w->plain_busy) {
+			buf_lend(&l->in, w->plain, sizeof(w->plain));
+			w->plain_busy = lent = 1;
+		}
+		relay_batch_begin(l);
+	}
+	records(l);
+	if (batch)
+		relay_batch_end(l);
+	if (lent) {
+		w->plain_busy = 0;
+		if (buf_unborrow(&l->in) != 0)
+			session_abort(s, "enomem");
 	}
 }
 
