@@ -12,6 +12,7 @@
 #include "leg.h"
 #include "log.h"
 #include "relay.h"
+#include "ticket.h"
 #include "tls.h"
 #include "tlspolicy.h"
 #include "worker.h"
@@ -167,8 +168,15 @@ on_hello_hook(gnutls_session_t tls, unsigned htype, unsigned when,
 	gnutls_ext_raw_parse(raw, sni_ext, msg,
 	    GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
 	if (raw[0] == '\0' || pol_domain_normalise(raw, norm,
-	    sizeof(norm)) != 0 || (d = pol_domain(p, norm)) == NULL ||
-	    d == first_domain(s))
+	    sizeof(norm)) != 0 || (d = pol_domain(p, norm)) == NULL)
+		d = first_domain(s);
+	/*
+	 * Tickets of the domain on_client_hello() will pick, before GnuTLS
+	 * reads the ticket this hello may carry (TLS-7).  Without a key the
+	 * handshake is a full one.
+	 */
+	(void)ticket_enable(tls, s->dir, d->name);
+	if (d == first_domain(s))
 		return 0;
 	return gnutls_priority_set(tls, conf_priority(s->conf,
 	    tlspolicy_rule_for(s, d), 0));
