@@ -24,6 +24,12 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define XS_AVX2	1
+#else
+#define XS_AVX2	0
+#endif
 
 #include "internal.h"
 
@@ -160,6 +166,40 @@ scan(const unsigned char *p, size_t i, size_t n, unsigned char a,
  * bytes at a time with SSE2, where a signed compare with 0x20 catches
  * both the controls and the high bytes; eight at a time elsewhere.
  */
+#if XS_AVX2
+/*
+ * scan_text() for long runs on CPUs with AVX2, 64 bytes at a time; the
+ * short tail is left to the caller.  Text in bulk transfers is long.
+ */
+__attribute__((target("avx2"))) static size_t
+scan_text_avx2(const unsigned char *p, size_t i, size_t n)
+{
+	const __m256i	 lt = _mm256_set1_epi8('<'), amp = _mm256_set1_epi8('&');
+	const __m256i	 gt = _mm256_set1_epi8('>');
+	const __m256i	 sp = _mm256_set1_epi8(0x20);
+	__m256i		 a, b, ma, mb;
+	uint64_t	 bits;
+
+	while (i + 64 <= n) {
+		a = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		b = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i + 32));
+		ma = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, lt),
+		    _mm256_cmpeq_epi8(a, amp)), _mm256_or_si256(
+		    _mm256_cmpeq_epi8(a, gt), _mm256_cmpgt_epi8(sp, a)));
+		mb = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, lt),
+		    _mm256_cmpeq_epi8(b, amp)), _mm256_or_si256(
+		    _mm256_cmpeq_epi8(b, gt), _mm256_cmpgt_epi8(sp, b)));
+		bits = (uint32_t)_mm256_movemask_epi8(ma) |
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(mb) << 32;
+		if (bits != 0)
+			return i + (size_t)__builtin_ctzll(bits);
+		i += 64;
+	}
+	return i;
+}
+#endif
+
 static inline size_t
 scan_text(const unsigned char *p, size_t i, size_t n)
 {
@@ -168,8 +208,19 @@ scan_text(const unsigned char *p, size_t i, size_t n)
 	const __m128i	 gt = _mm_set1_epi8('>'), sp = _mm_set1_epi8(0x20);
 	__m128i		 v, m;
 	unsigned	 bits;
+#if XS_AVX2
+	unsigned	 k = 0;
+#endif
 
 	while (i + 16 <= n) {
+#if XS_AVX2
+		/* Most runs end within a few words; long ones go wide. */
+		if (++k == 5 && n - i >= 256 && __builtin_cpu_supports("avx2")) {
+			i = scan_text_avx2(p, i, n);
+			if (i + 16 > n)
+				break;
+		}
+#endif
 		v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lt),
 		    _mm_cmpeq_epi8(v, amp)), _mm_or_si128(_mm_cmpeq_epi8(v, gt),

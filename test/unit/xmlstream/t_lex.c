@@ -327,6 +327,47 @@ START_TEST(t_stanza_limit)
 }
 END_TEST
 
+/* The text scanner, every width, against one byte at a time. */
+static size_t
+naive_text(const unsigned char *p, size_t i, size_t n)
+{
+	while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '<' &&
+	    p[i] != '&' && p[i] != '>')
+		i++;
+	return i;
+}
+
+START_TEST(t_scan_text)
+{
+	static const unsigned char stops[] = { '<', '&', '>', 0, 1, '\t',
+	    '\n', '\r', 0x1f, 0x80, 0xc3, 0xff };
+	unsigned char	 buf[1200];
+	size_t		 n, at, from, k;
+
+	memset(buf, 'x', sizeof(buf));
+	for (n = 0; n <= 700; n += n < 80 ? 1 : 37)
+		for (from = 0; from < 3 && from <= n; from++) {
+			ck_assert_uint_eq(scan_text(buf, from, n), n);
+			for (at = from; at < n; at++)
+				for (k = 0; k < sizeof(stops); k++) {
+					buf[at] = stops[k];
+					ck_assert_msg(scan_text(buf, from, n) ==
+					    naive_text(buf, from, n),
+					    "n %zu from %zu stop %02x at %zu", n,
+					    from, stops[k], at);
+					/* A second one after it changes nothing. */
+					if (at + 40 < n) {
+						buf[at + 40] = '<';
+						ck_assert_uint_eq(scan_text(buf, from,
+						    n), at);
+						buf[at + 40] = 'x';
+					}
+					buf[at] = 'x';
+				}
+		}
+}
+END_TEST
+
 static Suite *
 lex_suite(void)
 {
@@ -339,6 +380,7 @@ lex_suite(void)
 	tcase_add_test(tc, t_decl);
 	tcase_add_test(tc, t_stops);
 	tcase_add_test(tc, t_stanza_limit);
+	tcase_add_test(tc, t_scan_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
