@@ -119,8 +119,8 @@ struct leg {
 	unsigned		 eof:1;		/* the peer closed its side */
 	unsigned		 bye_sent:1;	/* TLS close_notify queued */
 	unsigned		 tls_done:1;	/* the handshake completed */
-	unsigned		 batch:1;	/* relaying a whole read's records
-						   at its end (tls.c) */
+	unsigned		 batch:1;	/* relaying a read's records at
+						   its end (tls.c) */
 };
 
 struct session {

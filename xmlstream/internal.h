@@ -88,8 +88,8 @@ struct xs {
 	uint64_t		 fed;		/* bytes handed to xs_feed */
 	uint64_t		 boundary;	/* end of the last span */
 	uint64_t		 pfed;		/* bytes given to or skipped for ctxt */
-	uint64_t		 delta;		/* offset = index + delta, for the
-						   next byte given to ctxt */
+	uint64_t		 delta;		/* offset = index + delta, of
+						   the next byte for ctxt */
 	uint64_t		 hdr_base;	/* first byte of the header */
 	uint64_t		 decl_at;	/* where an XML decl may start */
 	uint64_t		 tag_start;	/* '<' of the markup being lexed */
@@ -104,7 +104,7 @@ struct xs {
 	uint8_t			 lsub;		/* per-state progress */
 	uint8_t			 nm;		/* chars of "stream" matched */
 	uint8_t			 u8;		/* UTF-8 DFA state */
-	uint8_t			 nf;		/* chars of "features" matched */
+	uint8_t			 nf;		/* chars of "features" seen */
 	uint8_t			 tbr;		/* ']' ending the text lexed so
 						   far, at most 2 */
 
@@ -132,9 +132,9 @@ struct xs {
 	unsigned		 slash:1;	/* start tag: last byte was '/' */
 	unsigned		 in_name:1;	/* start tag: still in the name */
 	unsigned		 is_stream:1;	/* start tag: local name "stream" */
-	unsigned		 keep_text:1;	/* top-level element: "features",
-						   whose text libxml2 must see */
-	unsigned		 noelide:1;	/* tests: give libxml2 all text */
+	unsigned		 keep_text:1;	/* top-level "features": text
+						   libxml2 must see */
+	unsigned		 noelide:1;	/* tests: libxml2 sees all */
 	unsigned		 eliding:1;	/* this text node is elided */
 	unsigned		 pi_decl:1;	/* L_PI: this is an XML declaration */
 	unsigned		 decl_done:1;	/* this stream had its declaration */

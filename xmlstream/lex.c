@@ -174,7 +174,8 @@ scan(const unsigned char *p, size_t i, size_t n, unsigned char a,
 __attribute__((target("avx2"))) static size_t
 scan_text_avx2(const unsigned char *p, size_t i, size_t n)
 {
-	const __m256i	 lt = _mm256_set1_epi8('<'), amp = _mm256_set1_epi8('&');
+	const __m256i	 lt = _mm256_set1_epi8('<');
+	const __m256i	 amp = _mm256_set1_epi8('&');
 	const __m256i	 gt = _mm256_set1_epi8('>');
 	const __m256i	 sp = _mm256_set1_epi8(0x20);
 	__m256i		 a, b, ma, mb;
@@ -215,7 +216,8 @@ scan_text(const unsigned char *p, size_t i, size_t n)
 	while (i + 16 <= n) {
 #if XS_AVX2
 		/* Most runs end within a few words; long ones go wide. */
-		if (++k == 5 && n - i >= 256 && __builtin_cpu_supports("avx2")) {
+		if (++k == 5 && n - i >= 256 &&
+		    __builtin_cpu_supports("avx2")) {
 			i = scan_text_avx2(p, i, n);
 			if (i + 16 > n)
 				break;
@@ -366,6 +368,13 @@ namechar(unsigned char c, int first)
 	    c == ':' || c >= 0x80)
 		return 1;
 	return !first && ((c >= '0' && c <= '9') || c == '-' || c == '.');
+}
+
+/* n chars of w (of length len) matched, then c: n + 1, or len + 1. */
+static inline unsigned
+word(unsigned n, unsigned char c, const char *w, unsigned len)
+{
+	return n < len && c == (unsigned char)w[n] ? n + 1 : len + 1;
 }
 
 static int
@@ -547,7 +556,8 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 						}
 						i = e;
 					} else if (c == '>') {
-						if (brackets(xs, p, run, i) == 2) {
+						if (brackets(xs, p, run, i) ==
+						    2) {
 							ELIDE(run, i);
 							LEX_ERR(i, XS_E_NOTWF,
 							    "']]>' in text");
@@ -691,10 +701,8 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 					if (c == ':') {
 						nm = nf = 0;
 					} else {
-						nm = nm < 6 && c == (unsigned char)
-						    "stream"[nm] ? nm + 1 : 7;
-						nf = nf < 8 && c == (unsigned char)
-						    "features"[nf] ? nf + 1 : 9;
+						nm = word(nm, c, "stream", 6);
+						nf = word(nf, c, "features", 8);
 					}
 					i++;
 				}

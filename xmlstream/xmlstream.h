@@ -27,13 +27,13 @@
  * byte is checked as UTF-8 and lexed, and markup is held back until it is
  * complete.  Text inside elements is checked in full by the lexer (XML
  * characters only, so no control character and no U+FFFE or U+FFFF, and
- * no "]]>") and libxml2 is not given it.  A NUL byte is not-well-formed (libxml2 would take it for the
- * end of its buffer); NUL in the first four bytes of a stream, like a
- * UTF-16 or UTF-32 byte order mark, is unsupported-encoding.  A UTF-8 byte
- * order mark is accepted at offset 0.  An XML declaration is accepted at
- * the start of a stream and between top-level elements, where it begins a
- * restart; it must say version 1.0 and, if anything, encoding UTF-8 (in
- * any case; "utf8" is refused).
+ * no "]]>") and libxml2 is not given it.  A NUL byte is not-well-formed
+ * (libxml2 would take it for the end of its buffer); NUL in the first
+ * four bytes of a stream, like a UTF-16 or UTF-32 byte order mark, is
+ * unsupported-encoding.  A UTF-8 byte order mark is accepted at offset 0.
+ * An XML declaration is accepted at the start of a stream and between
+ * top-level elements, where it begins a restart; it must say version 1.0
+ * and, if anything, encoding UTF-8 (in any case; "utf8" is refused).
  *
  * Pointers inside a struct xs_event and the struct xs_header are owned by
  * the struct xs and valid until the callback returns (events) or until the
