@@ -17,7 +17,9 @@ buf_reserve(struct buf *b, size_t n)
 	char *d;
 
 	if (b->borrowed) {
-		/* Adding to a view: own the unread bytes first. */
+		/* Room lent to us will do; else own the unread bytes first. */
+		if (b->cap - b->tail >= n)
+			return b->data + b->tail;
 		if (buf_unborrow(b) != 0)
 			return NULL;
 	}
@@ -119,6 +121,16 @@ buf_borrow(struct buf *b, const char *p, size_t n)
 	buf_free(b);
 	b->data = (char *)(uintptr_t)p;
 	b->tail = n;
+	b->borrowed = 1;
+}
+
+void
+buf_lend(struct buf *b, char *p, size_t cap)
+{
+	assert(buf_len(b) == 0);
+	buf_free(b);
+	b->data = p;
+	b->cap = cap;
 	b->borrowed = 1;
 }
 

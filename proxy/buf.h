@@ -17,7 +17,7 @@ struct buf {
 	char		*data;
 	size_t		 head;		/* first unread byte */
 	size_t		 tail;		/* one past the last byte */
-	size_t		 cap;		/* 0 while borrowed */
+	size_t		 cap;		/* room lent, or 0 while borrowed */
 	int		 borrowed;	/* data is someone else's memory */
 };
 
@@ -64,6 +64,13 @@ void	 buf_free(struct buf *b);
  * call that adds bytes first copies the unread ones to memory of its own.
  */
 void	 buf_borrow(struct buf *b, const char *p, size_t n);
+
+/*
+ * Make an empty buffer write into cap bytes at p, someone else's, until
+ * buf_unborrow(): buf_reserve() gives room there while there is enough,
+ * and otherwise first copies the unread bytes to memory of its own.
+ */
+void	 buf_lend(struct buf *b, char *p, size_t cap);
 
 /*
  * End the view: unread bytes are copied to memory of the buffer's own.

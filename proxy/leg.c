@@ -2,6 +2,8 @@
  * leg.c: reading from and writing to one socket of a session.
  */
 #include <assert.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -218,10 +220,32 @@ leg_read_stop(struct leg *l)
 	l->reading = 0;
 }
 
+/*
+ * With nothing queued or in flight before them, bytes can go to the
+ * socket at once, from the caller's memory: one copy (into the kernel)
+ * instead of two.  Not on a leg whose drained hook waits for a write
+ * callback (<proceed/> before TLS), nor before or after a stream is up.
+ */
+size_t
+leg_write_now(struct leg *l, const uv_buf_t *b, unsigned n)
+{
+	int rc;
+
+	if (l->writing || outq_bytes(&l->out) != 0 || !l->inited ||
+	    (l->state != LEG_TLS && (l->state != LEG_PLAIN ||
+	    (l->ops != NULL && l->ops->drained != NULL))))
+		return 0;
+	rc = uv_try_write(&l->u.s, b, n);
+	return rc > 0 ? (size_t)rc : 0;
+}
+
 int
 leg_queue_raw(struct leg *l, const void *p, size_t n)
 {
-	if (outq_append(&l->out, p, n) != 0) {
+	uv_buf_t b = uv_buf_init((char *)(uintptr_t)p, (unsigned)n);
+	size_t w = n <= UINT_MAX ? leg_write_now(l, &b, 1) : 0;
+
+	if (w < n && outq_append(&l->out, (const char *)p + w, n - w) != 0) {
 		session_abort(l->s, "enomem");
 		return -1;
 	}

@@ -62,8 +62,17 @@ void	leg_read_stop(struct leg *l);
 int	leg_send(struct leg *l, const void *p, size_t n);
 int	leg_send_str(struct leg *l, const char *s);
 
-/* Queue bytes exactly as given (TLS records come through here). */
+/*
+ * Queue bytes exactly as given, or write them at once when nothing is
+ * queued before them.  0, or -1 after closing the session.
+ */
 int	leg_queue_raw(struct leg *l, const void *p, size_t n);
+
+/*
+ * Write what the socket takes now, straight from b, if nothing is queued
+ * or in flight on l and its stream is up; returns the bytes written.
+ */
+size_t	leg_write_now(struct leg *l, const uv_buf_t *b, unsigned n);
 
 /* Start a write of whatever is queued, unless one is in flight. */
 void	leg_flush(struct leg *l);

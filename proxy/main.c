@@ -22,6 +22,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "session.h"
+#include "ticket.h"
 #include "worker.h"
 
 #define DEFAULT_CONF	"/etc/portcullis/portcullis.conf"
@@ -325,6 +326,7 @@ main(int argc, char *argv[])
 
 	for (unsigned i = 0; i < nworkers; i++)
 		worker_join(&workers[i]);
+	ticket_cleanup();
 	control_fini();
 	uv_run(loop, UV_RUN_DEFAULT);
 	free(workers);

@@ -5,7 +5,9 @@
  * Every span xmlstream accepts is forwarded exactly as received, in
  * order, once the whole element is in.  Spans are batched: an event only
  * extends fwd_end, and the bytes leave in one send after the parser
- * returns, so many stanzas in one read become one TLS record.
+ * returns, so many stanzas in one read become one TLS record.  On a TLS
+ * leg that relays, the records of one read are a batch too (tls.c): they
+ * leave in one send once the read has been handled.
  */
 #include <assert.h>
 #include <stdio.h>
@@ -54,6 +56,9 @@ relay_flush(struct leg *l)
 void
 relay_drop(struct leg *l, uint64_t end)
 {
+	/* In a batch, what was accepted before is still here: send it. */
+	if (l->fwd_end != l->in_off)
+		relay_flush(l);
 	assert(l->fwd_end == l->in_off);
 	assert(end >= l->in_off && end - l->in_off <= buf_len(&l->in));
 	buf_consume(&l->in, (size_t)(end - l->in_off));
@@ -146,7 +151,7 @@ relay_init_event(struct leg *l, const struct xs_event *ev)
 		}
 		if (strcmp(ev->ns, NS_COMPRESS) == 0 &&
 		    strcmp(ev->name, "compress") == 0 &&
-		    l->fwd_end == l->in_off) {
+		    (relay_flush(l), l->fwd_end == l->in_off)) {
 			/* Never offered, never forwarded (C2S-5). */
 			leg_send_str(l, "<failure xmlns='"
 			    NS_COMPRESS "'><setup-failed/></failure>");
@@ -342,9 +347,35 @@ relay_fed(struct leg *l, int rc)
 	if (l->s->closing)
 		return;
 	if (rc < 0) {
+		/* What earlier records of a batch had relayed goes out. */
+		if (l->batch) {
+			l->fwd_end = l->flush_to;
+			relay_flush(l);
+		}
 		relay_xml_error(l, rc);
 		return;
 	}
+	if (l->batch) {
+		l->flush_to = l->fwd_end;
+		return;
+	}
+	relay_flush(l);
+	relay_done_input(l);
+}
+
+void
+relay_batch_begin(struct leg *l)
+{
+	l->batch = 1;
+	l->flush_to = l->fwd_end;
+}
+
+void
+relay_batch_end(struct leg *l)
+{
+	l->batch = 0;
+	if (l->s->closing)
+		return;
 	relay_flush(l);
 	relay_done_input(l);
 }

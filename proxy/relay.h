@@ -50,4 +50,12 @@ void	relay_xml_error(struct leg *l, int err);
  */
 void	relay_fed(struct leg *l, int rc);
 
+/*
+ * Records of one read on l are relayed as one: between begin and end,
+ * relay_fed() only notes how far it got, and end sends it all (or, at a
+ * parser error, what records before the bad one had accepted).
+ */
+void	relay_batch_begin(struct leg *l);
+void	relay_batch_end(struct leg *l);
+
 #endif /* PROXY_RELAY_H */

@@ -95,6 +95,8 @@ struct leg {
 	uint64_t		 in_off;	/* xs offset of in's head */
 	uint64_t		 fwd_end;	/* xs offset up to which in may
 						   be forwarded to the peer */
+	uint64_t		 flush_to;	/* batch: fwd_end after the last
+						   record that parsed cleanly */
 	struct outq		 out;		/* bytes queued to this socket */
 	uv_write_t		 wreq;		/* the one write in flight */
 	uv_shutdown_t		 sreq;
@@ -117,6 +119,8 @@ struct leg {
 	unsigned		 eof:1;		/* the peer closed its side */
 	unsigned		 bye_sent:1;	/* TLS close_notify queued */
 	unsigned		 tls_done:1;	/* the handshake completed */
+	unsigned		 batch:1;	/* relaying a read's records at
+						   its end (tls.c) */
 };
 
 struct session {

@@ -11,7 +11,9 @@
 #include "conf.h"
 #include "leg.h"
 #include "log.h"
+#include "relay.h"
 #include "secevent.h"
+#include "ticket.h"
 #include "tls.h"
 #include "tlspolicy.h"
 #include "worker.h"
@@ -61,6 +63,11 @@ tls_pull_timeout(gnutls_transport_ptr_t p, unsigned ms)
 	return buf_len(&l->cipher_in) > 0 || pull_pending(l) > 0 ? 1 : 0;
 }
 
+/*
+ * Records are queued, not written one by one as they come: a read's worth
+ * of them leaves in one writev (leg_flush()), and a system call per
+ * record costs more than the copy.
+ */
 static ssize_t
 tls_push(gnutls_transport_ptr_t p, const void *data, size_t len)
 {
@@ -162,8 +169,15 @@ on_hello_hook(gnutls_session_t tls, unsigned htype, unsigned when,
 	gnutls_ext_raw_parse(raw, sni_ext, msg,
 	    GNUTLS_EXT_RAW_FLAG_TLS_CLIENT_HELLO);
 	if (raw[0] == '\0' || pol_domain_normalise(raw, norm,
-	    sizeof(norm)) != 0 || (d = pol_domain(p, norm)) == NULL ||
-	    d == first_domain(s))
+	    sizeof(norm)) != 0 || (d = pol_domain(p, norm)) == NULL)
+		d = first_domain(s);
+	/*
+	 * Tickets of the domain on_client_hello() will pick, before GnuTLS
+	 * reads the ticket this hello may carry (TLS-7).  Without a key the
+	 * handshake is a full one.
+	 */
+	(void)ticket_enable(tls, s->dir, d->name);
+	if (d == first_domain(s))
 		return 0;
 	return gnutls_priority_set(tls, conf_priority(s->conf,
 	    tlspolicy_rule_for(s, d), 0));
@@ -444,11 +458,10 @@ handshake(struct leg *l)
 	return -1;
 }
 
-void
-tls_input(struct leg *l)
+static void
+records(struct leg *l)
 {
 	struct session *s = l->s;
-
 	size_t left = (size_t)-1;
 
 	if (l->state == LEG_HANDSHAKE && handshake(l) != 0)
@@ -526,6 +539,39 @@ tls_input(struct leg *l)
 		if (!tls_failed(l, (int)rc, "record"))
 			leg_close_handle(l);
 		return;
+	}
+}
+
+/*
+ * Once the relay runs, the records of a read are decrypted into the
+ * loop's plaintext buffer, lent to l->in, and relayed together when the
+ * read has been handled: one write to the peer, from that buffer, where
+ * there were one copy and one write per record.  What is left over (an
+ * element not complete yet) moves to memory of l->in's own.
+ */
+void
+tls_input(struct leg *l)
+{
+	struct session *s = l->s;
+	struct worker *w = s->w;
+	int batch, lent = 0;
+
+	batch = s->phase == PH_RELAY && l->state == LEG_TLS && !s->closing &&
+	    !l->paused;
+	if (batch) {
+		if (buf_len(&l->in) == 0 && !w->plain_busy) {
+			buf_lend(&l->in, w->plain, sizeof(w->plain));
+			w->plain_busy = lent = 1;
+		}
+		relay_batch_begin(l);
+	}
+	records(l);
+	if (batch)
+		relay_batch_end(l);
+	if (lent) {
+		w->plain_busy = 0;
+		if (buf_unborrow(&l->in) != 0)
+			session_abort(s, "enomem");
 	}
 }
 

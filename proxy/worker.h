@@ -68,6 +68,12 @@ struct worker {
 	struct leg		*pull_leg;
 	const char		*pull;
 	size_t			 pull_len;
+	/*
+	 * Plaintext of the records of one read, lent to that leg's in
+	 * (tls.c), relayed and so emptied once the read has been handled.
+	 */
+	char			 plain[131072];
+	int			 plain_busy;
 	/* Frees parsers and buffers of sessions that went quiet. */
 	uv_timer_t		 sweep;
 	uint64_t		 swept;		/* uv_now() of the last sweep */

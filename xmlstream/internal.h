@@ -24,9 +24,15 @@
 #define XS_KID_TEXT	64	/* text kept per captured element, incl. NUL */
 #define XS_DEPTH_MAX	250	/* libxml2 stops at 256 without HUGE */
 #define XS_DETAIL_MAX	128
+#define XS_SKIPS	64	/* text runs elided in one lexer pass */
 
-/* UTF-8 DFA states; see lex.c. */
-enum { U_OK, U_1, U_2, U_3, U_E0, U_ED, U_F0, U_F4, U_BAD, U_NUL };
+/*
+ * UTF-8 DFA states; see lex.c.  U_EF and U_EFBF are the prefixes of
+ * U+FFFE and U+FFFF; the states from U_BAD on are final: not UTF-8, NUL,
+ * and a U+FFFE or U+FFFF, which is UTF-8 but not an XML character.
+ */
+enum { U_OK, U_1, U_2, U_3, U_E0, U_ED, U_F0, U_F4, U_EF, U_EFBF, U_BAD,
+	U_NUL, U_NONCHAR };
 
 enum xs_state {
 	S_PROLOG,		/* before the root start tag */
@@ -56,7 +62,13 @@ enum xs_stop {
 	X_ROOT,			/* just after the stream root start tag */
 	X_STREAM,		/* just after a top-level tag named stream */
 	X_CLOSE,		/* just after the stream root end tag */
-	X_PI			/* just after a complete XML declaration */
+	X_PI,			/* just after a complete XML declaration */
+	X_SKIPS			/* xs->skip is full: feed, then go on */
+};
+
+/* A range of stream offsets [a, b); a breakpoint is (index, delta). */
+struct xs_span {
+	uint64_t	 a, b;
 };
 
 /* Per captured element: its text and whether it has child elements. */
@@ -76,11 +88,14 @@ struct xs {
 	uint64_t		 fed;		/* bytes handed to xs_feed */
 	uint64_t		 boundary;	/* end of the last span */
 	uint64_t		 pfed;		/* bytes given to or skipped for ctxt */
-	uint64_t		 delta;		/* offset = parser position + delta */
+	uint64_t		 delta;		/* offset = index + delta, of
+						   the next byte for ctxt */
 	uint64_t		 hdr_base;	/* first byte of the header */
 	uint64_t		 decl_at;	/* where an XML decl may start */
 	uint64_t		 tag_start;	/* '<' of the markup being lexed */
 	uint64_t		 top_start;	/* '<' of the open top-level markup */
+	uint64_t		 text_start;	/* where the text node being
+						   lexed began (ldepth >= 2) */
 
 	/* Lexer. */
 	unsigned		 ldepth;	/* open elements, root included */
@@ -89,10 +104,26 @@ struct xs {
 	uint8_t			 lsub;		/* per-state progress */
 	uint8_t			 nm;		/* chars of "stream" matched */
 	uint8_t			 u8;		/* UTF-8 DFA state */
+	uint8_t			 nf;		/* chars of "features" seen */
+	uint8_t			 tbr;		/* ']' ending the text lexed so
+						   far, at most 2 */
+
+	/*
+	 * Text runs inside elements that libxml2 is not given: the lexer
+	 * has checked everything libxml2 would check in them.  skip holds
+	 * the runs of the current lexer pass (NULL: elide nothing); bp the
+	 * breakpoints of the offset map for what libxml2 has not parsed
+	 * yet: from libxml2 index bp[k].a on, offset = index + bp[k].b.
+	 */
+	struct xs_span		*skip;
+	unsigned		 nskip;
+	struct xs_span		*bp;
+	unsigned		 nbp, bphead, bpcap;
+	uint64_t		 lfed;		/* bytes given to ctxt */
+	uint64_t		 pdelta;	/* delta at ctxt's position */
 
 	/* Parser side. */
 	unsigned		 depth;		/* open elements, root included */
-	size_t			 textlen;	/* bytes of the current text node */
 	int			 err;
 	const char		*limname;
 	char			*detail;	/* allocated on error only */
@@ -101,6 +132,10 @@ struct xs {
 	unsigned		 slash:1;	/* start tag: last byte was '/' */
 	unsigned		 in_name:1;	/* start tag: still in the name */
 	unsigned		 is_stream:1;	/* start tag: local name "stream" */
+	unsigned		 keep_text:1;	/* top-level "features": text
+						   libxml2 must see */
+	unsigned		 noelide:1;	/* tests: libxml2 sees all */
+	unsigned		 eliding:1;	/* this text node is elided */
 	unsigned		 pi_decl:1;	/* L_PI: this is an XML declaration */
 	unsigned		 decl_done:1;	/* this stream had its declaration */
 	unsigned		 restarting:1;	/* next header is a restart */
@@ -155,5 +190,6 @@ int		 xs__decl_check(struct xs *, const char *, size_t);
 void		 xs__seterr(struct xs *, int, const char *, const char *, ...)
 		    __attribute__((format(printf, 4, 5)));
 void		 xs__limit_err(struct xs *, const char *, uint64_t, uint64_t);
+void		 xs__set_elide(struct xs *, int);
 
 #endif /* XMLSTREAM_INTERNAL_H */

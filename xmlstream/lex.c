@@ -21,6 +21,15 @@
  */
 #include <string.h>
 #include <strings.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define XS_AVX2	1
+#else
+#define XS_AVX2	0
+#endif
 
 #include "internal.h"
 
@@ -29,7 +38,8 @@ static const char xs_bang[] = "<![CDATA[";
 /*
  * The UTF-8 DFA, over byte classes.  Overlong forms, surrogates and code
  * points above U+10FFFF are refused by the classes allowed after E0, ED,
- * F0 and F4.  NUL has a class of its own.
+ * F0 and F4.  NUL has a class of its own, and so do EF, BE and BF, for
+ * U+FFFE and U+FFFF: UTF-8, but no XML character anywhere.
  */
 static const uint8_t u8class[256] = {
 	/* 00: NUL 0, then ASCII 1 */
@@ -41,39 +51,45 @@ static const uint8_t u8class[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	/* 80-8F: 2, 90-9F: 3, A0-BF: 4 */
+	/* 80-8F: 2, 90-9F: 3, A0-BD: 4, BE: 13, BF: 14 */
 	2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
 	3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
 	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+	4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 13, 14,
 	/* C0-C1: 5 (never valid), C2-DF: 6 */
 	5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
 	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
-	/* E0: 7, E1-EC: 8, ED: 9, EE-EF: 8 */
-	7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 9, 8, 8,
+	/* E0: 7, E1-EC: 8, ED: 9, EE: 8, EF: 15 */
+	7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 9, 8, 15,
 	/* F0: 10, F1-F3: 11, F4: 12, F5-FF: 5 */
 	10, 11, 11, 11, 12, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5
 };
 
-/* Columns: the classes above, 0 to 12. */
-static const uint8_t u8next[U_BAD][13] = {
-	[U_OK] = { U_NUL, U_OK, U_BAD, U_BAD, U_BAD, U_BAD, U_1, U_E0, U_2,
-	    U_ED, U_F0, U_3, U_F4 },
-	[U_1] = { U_BAD, U_BAD, U_OK, U_OK, U_OK, U_BAD, U_BAD, U_BAD, U_BAD,
-	    U_BAD, U_BAD, U_BAD, U_BAD },
-	[U_2] = { U_BAD, U_BAD, U_1, U_1, U_1, U_BAD, U_BAD, U_BAD, U_BAD,
-	    U_BAD, U_BAD, U_BAD, U_BAD },
-	[U_3] = { U_BAD, U_BAD, U_2, U_2, U_2, U_BAD, U_BAD, U_BAD, U_BAD,
-	    U_BAD, U_BAD, U_BAD, U_BAD },
-	[U_E0] = { U_BAD, U_BAD, U_BAD, U_BAD, U_1, U_BAD, U_BAD, U_BAD,
-	    U_BAD, U_BAD, U_BAD, U_BAD, U_BAD },
-	[U_ED] = { U_BAD, U_BAD, U_1, U_1, U_BAD, U_BAD, U_BAD, U_BAD, U_BAD,
-	    U_BAD, U_BAD, U_BAD, U_BAD },
-	[U_F0] = { U_BAD, U_BAD, U_BAD, U_2, U_2, U_BAD, U_BAD, U_BAD, U_BAD,
-	    U_BAD, U_BAD, U_BAD, U_BAD },
-	[U_F4] = { U_BAD, U_BAD, U_2, U_BAD, U_BAD, U_BAD, U_BAD, U_BAD, U_BAD,
-	    U_BAD, U_BAD, U_BAD, U_BAD }
+#define B_	U_BAD
+/* Columns: the classes above, 0 to 15. */
+static const uint8_t u8next[U_BAD][16] = {
+	[U_OK] = { U_NUL, U_OK, B_, B_, B_, B_, U_1, U_E0, U_2, U_ED, U_F0,
+	    U_3, U_F4, B_, B_, U_EF },
+	[U_1] = { B_, B_, U_OK, U_OK, U_OK, B_, B_, B_, B_, B_, B_, B_, B_,
+	    U_OK, U_OK, B_ },
+	[U_2] = { B_, B_, U_1, U_1, U_1, B_, B_, B_, B_, B_, B_, B_, B_,
+	    U_1, U_1, B_ },
+	[U_3] = { B_, B_, U_2, U_2, U_2, B_, B_, B_, B_, B_, B_, B_, B_,
+	    U_2, U_2, B_ },
+	[U_E0] = { B_, B_, B_, B_, U_1, B_, B_, B_, B_, B_, B_, B_, B_,
+	    U_1, U_1, B_ },
+	[U_ED] = { B_, B_, U_1, U_1, B_, B_, B_, B_, B_, B_, B_, B_, B_,
+	    B_, B_, B_ },
+	[U_F0] = { B_, B_, B_, U_2, U_2, B_, B_, B_, B_, B_, B_, B_, B_,
+	    U_2, U_2, B_ },
+	[U_F4] = { B_, B_, U_2, B_, B_, B_, B_, B_, B_, B_, B_, B_, B_,
+	    B_, B_, B_ },
+	[U_EF] = { B_, B_, U_1, U_1, U_1, B_, B_, B_, B_, B_, B_, B_, B_,
+	    U_1, U_EFBF, B_ },
+	[U_EFBF] = { B_, B_, U_OK, U_OK, U_OK, B_, B_, B_, B_, B_, B_, B_, B_,
+	    U_NONCHAR, U_NONCHAR, B_ }
 };
+#undef B_
 
 /*
  * Tables for the byte loops: 1 for the bytes a state acts on, 2 for NUL
@@ -144,6 +160,100 @@ scan(const unsigned char *p, size_t i, size_t n, unsigned char a,
 }
 
 /*
+ * The first of p[i, n) that text inside an element cannot simply pass:
+ * '<', '&', '>' (for "]]>"), a control character (tab, newline and
+ * carriage return included, NUL too) or a byte above 0x7f; or n.  Sixteen
+ * bytes at a time with SSE2, where a signed compare with 0x20 catches
+ * both the controls and the high bytes; eight at a time elsewhere.
+ */
+#if XS_AVX2
+/*
+ * scan_text() for long runs on CPUs with AVX2, 64 bytes at a time; the
+ * short tail is left to the caller.  Text in bulk transfers is long.
+ */
+__attribute__((target("avx2"))) static size_t
+scan_text_avx2(const unsigned char *p, size_t i, size_t n)
+{
+	const __m256i	 lt = _mm256_set1_epi8('<');
+	const __m256i	 amp = _mm256_set1_epi8('&');
+	const __m256i	 gt = _mm256_set1_epi8('>');
+	const __m256i	 sp = _mm256_set1_epi8(0x20);
+	__m256i		 a, b, ma, mb;
+	uint64_t	 bits;
+
+	while (i + 64 <= n) {
+		a = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+		b = _mm256_loadu_si256((const __m256i *)(const void *)
+		    (p + i + 32));
+		ma = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(a, lt),
+		    _mm256_cmpeq_epi8(a, amp)), _mm256_or_si256(
+		    _mm256_cmpeq_epi8(a, gt), _mm256_cmpgt_epi8(sp, a)));
+		mb = _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(b, lt),
+		    _mm256_cmpeq_epi8(b, amp)), _mm256_or_si256(
+		    _mm256_cmpeq_epi8(b, gt), _mm256_cmpgt_epi8(sp, b)));
+		bits = (uint32_t)_mm256_movemask_epi8(ma) |
+		    (uint64_t)(uint32_t)_mm256_movemask_epi8(mb) << 32;
+		if (bits != 0)
+			return i + (size_t)__builtin_ctzll(bits);
+		i += 64;
+	}
+	return i;
+}
+#endif
+
+static inline size_t
+scan_text(const unsigned char *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	const __m128i	 lt = _mm_set1_epi8('<'), amp = _mm_set1_epi8('&');
+	const __m128i	 gt = _mm_set1_epi8('>'), sp = _mm_set1_epi8(0x20);
+	__m128i		 v, m;
+	unsigned	 bits;
+#if XS_AVX2
+	unsigned	 k = 0;
+#endif
+
+	while (i + 16 <= n) {
+#if XS_AVX2
+		/* Most runs end within a few words; long ones go wide. */
+		if (++k == 5 && n - i >= 256 &&
+		    __builtin_cpu_supports("avx2")) {
+			i = scan_text_avx2(p, i, n);
+			if (i + 16 > n)
+				break;
+		}
+#endif
+		v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, lt),
+		    _mm_cmpeq_epi8(v, amp)), _mm_or_si128(_mm_cmpeq_epi8(v, gt),
+		    _mm_cmplt_epi8(v, sp)));
+		bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits != 0)
+			return i + (size_t)__builtin_ctz(bits);
+		i += 16;
+	}
+#else
+	uint64_t	 w, x, y, z, m;
+
+	while (SWAR && i + 8 <= n) {
+		memcpy(&w, p + i, 8);
+		x = w ^ (LO * '<');
+		y = w ^ (LO * '&');
+		z = w ^ (LO * '>');
+		m = (((x - LO) & ~x) | ((y - LO) & ~y) | ((z - LO) & ~z) |
+		    ((w - LO * 0x20) & ~w) | w) & HI;
+		if (m != 0)
+			return i + ((size_t)__builtin_ctzll(m) >> 3);
+		i += 8;
+	}
+#endif
+	while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '<' &&
+	    p[i] != '&' && p[i] != '>')
+		i++;
+	return i;
+}
+
+/*
  * The length of the valid multi-byte sequence at p, of which four bytes
  * may be read, or 0 if there is none.
  */
@@ -160,6 +270,8 @@ seq_len(const unsigned char *p)
 		hi = c == 0xed ? 0x9f : 0x8f;
 	if (p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80)
 		return 0;
+	if (c == 0xef && p[1] == 0xbf && p[2] >= 0xbe)
+		return 0;	/* U+FFFE, U+FFFF: left to the DFA */
 	if (c >= 0xe0 && c <= 0xef)
 		return 3;
 	if (c >= 0xf0 && c <= 0xf4 && (p[3] & 0xc0) == 0x80)
@@ -171,8 +283,8 @@ seq_len(const unsigned char *p)
  * Check the character starting at p[i], a NUL or a byte above 0x7f, the
  * DFA being at a character boundary.  Returns the index after it, or n
  * with the DFA state kept if the character is cut there, or SIZE_MAX
- * with *bad the index of the byte that is not UTF-8 and xs->u8 U_NUL or
- * U_BAD.
+ * with *bad the index of the byte that is not UTF-8 and xs->u8 U_NUL,
+ * U_BAD or U_NONCHAR.
  */
 static size_t
 u8_char(struct xs *xs, const unsigned char *p, size_t i, size_t n,
@@ -235,7 +347,9 @@ lead_ok(struct xs *xs, unsigned char c)
 static void
 u8_error(struct xs *xs, uint64_t pos)
 {
-	if (xs->u8 != U_NUL)
+	if (xs->u8 == U_NONCHAR)
+		xs__seterr(xs, XS_E_NOTWF, NULL, "U+FFFE or U+FFFF");
+	else if (xs->u8 != U_NUL)
 		xs__seterr(xs, XS_E_ENCODING, NULL, "invalid UTF-8");
 	else if (pos < 4)
 		xs__seterr(xs, XS_E_ENCODING, NULL, "UTF-16 or UTF-32 input");
@@ -256,11 +370,48 @@ namechar(unsigned char c, int first)
 	return !first && ((c >= '0' && c <= '9') || c == '-' || c == '.');
 }
 
+/* n chars of w (of length len) matched, then c: n + 1, or len + 1. */
+static inline unsigned
+word(unsigned n, unsigned char c, const char *w, unsigned len)
+{
+	return n < len && c == (unsigned char)w[n] ? n + 1 : len + 1;
+}
+
 static int
 ishex(unsigned char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
 	    (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Where the text node being lexed reaches its limit, as an index into p,
+ * at most n: text-bytes counts every byte from the end of one tag to the
+ * start of the next, references and CDATA sections as they are written,
+ * so the limit is a position like the stanza limit, whatever the chunks.
+ */
+static inline size_t
+text_cap(const struct xs *xs, uint64_t cbase, size_t n)
+{
+	uint64_t	 c;
+
+	if (xs->text_start == XS_NONE)
+		return n;
+	c = xs->text_start + xs->lim.text_bytes;
+	if (c <= cbase)
+		return 0;
+	return (size_t)min64(n, c - cbase);
+}
+
+/* How many ']' end the text before p[i]: those of p[run, i), then tbr. */
+static inline uint8_t
+brackets(const struct xs *xs, const unsigned char *p, size_t run, size_t i)
+{
+	if (i - run >= 2)
+		return p[i - 1] != ']' ? 0 : p[i - 2] != ']' ? 1 : 2;
+	if (i - run == 1)
+		return p[i - 1] != ']' ? 0 : xs->tbr >= 1 ? 2 : 1;
+	return xs->tbr;
 }
 
 /*
@@ -298,6 +449,37 @@ scan_end(const struct xs *xs, uint64_t top, uint64_t cbase, uint64_t to)
 	return X_ERR;						\
 } while (0)
 
+/* Over the text limit at index i; used only inside xs__lex(). */
+#define TEXT_ERR(i) do {					\
+	*at = cbase + (i);					\
+	xs__limit_err(xs, "text-bytes", xs->lim.text_bytes + 1,	\
+	    xs->lim.text_bytes);				\
+	SAVE();							\
+	return X_ERR;						\
+} while (0)
+
+/* Elide the text run p[x, y), if this text node is elided. */
+#define ELIDE(x, y) do {					\
+	if (xs->eliding && (y) > (x)) {				\
+		xs->skip[xs->nskip].a = cbase + (x);		\
+		xs->skip[xs->nskip].b = cbase + (y);		\
+		xs->nskip++;					\
+	}							\
+} while (0)
+
+/*
+ * A tag ended at index i: what follows, up to the next tag, is a new text
+ * node when it is inside an element.
+ */
+#define TEXT_NODE(i) do {					\
+	if (ldepth >= 2) {					\
+		xs->text_start = cbase + (i);			\
+		xs->tbr = 0;					\
+		xs->eliding = xs->skip != NULL &&		\
+		    !xs->keep_text && !xs->noelide;		\
+	}							\
+} while (0)
+
 /*
  * The lexer.  Scans p[i] for stream offsets [cbase + i, to) and stops at
  * to, at an error, or just after markup the caller must act on before
@@ -307,17 +489,26 @@ enum xs_stop
 xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
     uint64_t to, uint64_t *at)
 {
-	size_t		 i = (size_t)(from - cbase), n, e, bad = 0;
+	size_t		 i = (size_t)(from - cbase), n, e, bad = 0, run, tn;
 	uint64_t	 top = xs->top_start, tag = xs->tag_start;
-	unsigned	 ldepth = xs->ldepth, lvl, nm;
+	unsigned	 ldepth = xs->ldepth, lvl, nm, nf;
 	uint8_t		 lst = xs->lst, st;
 	unsigned char	 c, q;
 
 	n = scan_end(xs, top, cbase, to);
-	if (xs->u8 != U_OK && lst != L_BOM && i < n) {
-		/* The rest of a character cut at the end of the last chunk. */
-		if ((e = u8_resume(xs, p, i, n, &bad)) == SIZE_MAX)
+	if (xs->u8 != U_OK && lst != L_BOM && i < n &&
+	    !(lst == L_TEXT && ldepth >= 2)) {
+		/*
+		 * The rest of a character cut at the end of the last chunk;
+		 * in a reference or CDATA section, up to the text limit.
+		 * Text resumes its own, below.
+		 */
+		tn = lst == L_REF || lst == L_CDATA ? text_cap(xs, cbase, n) :
+		    n;
+		if ((e = u8_resume(xs, p, i, tn, &bad)) == SIZE_MAX)
 			goto enc;
+		if (e == tn && tn < n && xs->u8 != U_OK)
+			TEXT_ERR(tn);
 		if (lst == L_REF)
 			xs->nm += (uint8_t)(e - i);
 		i = e;
@@ -332,16 +523,68 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 		switch (lst) {
 		case L_TEXT:
 			if (ldepth >= 2) {
-				for (;;) {
-					i = scan(p, i, n, '<', '&');
-					if (i == n || p[i] == '<' || p[i] == '&')
-						break;
-					if ((i = u8_char(xs, p, i, n, &bad)) ==
-					    SIZE_MAX)
-						goto enc;
+				/*
+				 * Text inside an element.  Everything libxml2
+				 * checks in it is checked here (characters,
+				 * "]]>", the text limit), so that when eliding
+				 * the run goes to xs->skip instead of libxml2.
+				 */
+				if (xs->eliding && xs->nskip == XS_SKIPS) {
+					*at = cbase + i;
+					SAVE();
+					return X_SKIPS;
 				}
-				if (i == n)
+				run = i;
+				tn = text_cap(xs, cbase, n);
+				if (xs->u8 != U_OK && (i = u8_resume(xs, p, i,
+				    tn, &bad)) == SIZE_MAX) {
+					ELIDE(run, bad);
+					goto enc;
+				}
+				while (i < tn) {
+					i = scan_text(p, i, tn);
+					if (i == tn)
+						break;
+					c = p[i];
+					if (c == '<' || c == '&')
+						break;
+					if (c >= 0x80) {
+						if ((e = u8_char(xs, p, i, tn,
+						    &bad)) == SIZE_MAX) {
+							ELIDE(run, bad);
+							goto enc;
+						}
+						i = e;
+					} else if (c == '>') {
+						if (brackets(xs, p, run, i) ==
+						    2) {
+							ELIDE(run, i);
+							LEX_ERR(i, XS_E_NOTWF,
+							    "']]>' in text");
+						}
+						i++;
+					} else if (c == '\t' || c == '\n' ||
+					    c == '\r') {
+						i++;
+					} else {
+						ELIDE(run, i);
+						if (c == 0) {
+							xs->u8 = U_NUL;
+							bad = i;
+							goto enc;
+						}
+						LEX_ERR(i, XS_E_NOTWF,
+						    "control character");
+					}
+				}
+				ELIDE(run, i);
+				if (i == n) {
+					xs->tbr = brackets(xs, p, run, i);
 					break;
+				}
+				xs->tbr = 0;
+				if (i == tn && (xs->u8 != U_OK || p[i] != '<'))
+					TEXT_ERR(i);
 				if (p[i] == '&') {
 					i++;
 					lst = L_REF;
@@ -432,6 +675,7 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 			xs->slash = 0;
 			xs->in_name = lvl == 1;
 			xs->nm = 0;
+			xs->nf = 0;
 			xs->is_stream = 0;
 			/* FALLTHROUGH */
 		case L_STAG:
@@ -441,31 +685,35 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 				 * "stream"?  Only a restart header needs to know.
 				 */
 				nm = xs->nm;
+				nf = xs->nf;
 				while (i < n) {
 					c = p[i];
 					if (name_stop[c] == 1)
 						break;
 					if (name_stop[c] == 2) {
 						nm = 7;
+						nf = 9;
 						if ((i = u8_char(xs, p, i, n,
 						    &bad)) == SIZE_MAX)
 							goto enc;
 						continue;
 					}
-					if (c == ':')
-						nm = 0;
-					else if (nm < 6 &&
-					    c == (unsigned char)"stream"[nm])
-						nm++;
-					else
-						nm = 7;
+					if (c == ':') {
+						nm = nf = 0;
+					} else {
+						nm = word(nm, c, "stream", 6);
+						nf = word(nf, c, "features", 8);
+					}
 					i++;
 				}
 				xs->nm = nm;
+				xs->nf = nf;
 				if (i == n)
 					break;
 				xs->in_name = 0;
 				xs->is_stream = nm == 6;
+				/* Its text is captured: libxml2 must see it. */
+				xs->keep_text = nf == 8;
 			}
 			/*
 			 * The rest of the tag in one go, attribute values
@@ -532,6 +780,7 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 			lvl = ldepth;
 			if (!xs->slash)
 				ldepth++;
+			TEXT_NODE(i);
 			*at = cbase + i;
 			if (lvl == 1 && xs->slash) {
 				top = XS_NONE;
@@ -605,7 +854,9 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 				LEX_ERR(i, XS_E_NOTWF, "malformed end tag");
 			i++;
 			lst = L_TEXT;
-			if (--ldepth == 1) {
+			--ldepth;
+			TEXT_NODE(i);
+			if (ldepth == 1) {
 				top = XS_NONE;
 				n = scan_end(xs, top, cbase, to);
 			} else if (ldepth == 0) {
@@ -630,6 +881,8 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 			}
 			if (c != (unsigned char)xs_bang[xs->lsub] || ldepth == 0)
 				LEX_ERR(i, XS_E_NOTWF, "malformed markup");
+			if (ldepth >= 2 && text_cap(xs, cbase, n) <= i)
+				TEXT_ERR(i);
 			i++;
 			if (++xs->lsub == sizeof(xs_bang) - 1) {
 				lst = L_CDATA;
@@ -637,13 +890,14 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 			}
 			break;
 		case L_CDATA:
-			while (i < n) {
+			tn = text_cap(xs, cbase, n);
+			while (i < tn) {
 				c = p[i];
 				if (c == '>' && xs->lsub >= 2)
 					break;
 				if (c == 0 || c >= 0x80) {
 					xs->lsub = 0;
-					if ((i = u8_char(xs, p, i, n, &bad)) ==
+					if ((i = u8_char(xs, p, i, tn, &bad)) ==
 					    SIZE_MAX)
 						goto enc;
 					continue;
@@ -655,10 +909,11 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 					xs->lsub = 0;
 				i++;
 			}
-			if (i < n) {
+			if (i < tn) {
 				i++;
 				lst = L_TEXT;
-			}
+			} else if (tn < n)
+				TEXT_ERR(tn);
 			break;
 		case L_REF:
 			/*
@@ -669,7 +924,8 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 			 * too long for one of the five predefined entities is
 			 * refused as well; libxml2 would ask for it.
 			 */
-			while (i < n) {
+			tn = text_cap(xs, cbase, n);
+			while (i < tn) {
 				if (xs->nm >= XS_REF_MAX) {
 					if (xs->lsub == 3)
 						LEX_ERR(i, XS_E_RESTRICTED,
@@ -725,7 +981,7 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 					    "malformed reference");
 				if (c >= 0x80) {
 					/* A name character, taken whole. */
-					if ((e = u8_char(xs, p, i, n, &bad)) ==
+					if ((e = u8_char(xs, p, i, tn, &bad)) ==
 					    SIZE_MAX)
 						goto enc;
 					xs->nm += (uint8_t)(e - i);
@@ -735,6 +991,8 @@ xs__lex(struct xs *xs, const unsigned char *p, uint64_t cbase, uint64_t from,
 					i++;
 				}
 			}
+			if (lst == L_REF && i == tn && tn < n)
+				TEXT_ERR(tn);
 			break;
 		case L_PI:
 			/*
@@ -789,6 +1047,9 @@ enc:
 	return X_ERR;
 }
 
+#undef TEXT_NODE
+#undef ELIDE
+#undef TEXT_ERR
 #undef LEX_ERR
 #undef SAVE
 

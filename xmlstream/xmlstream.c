@@ -25,6 +25,15 @@
  *    reused: a restart or xs_idle() frees it, and the next one is fed a
  *    synthetic copy of the stream root start tag (its namespace
  *    declarations only), whose bytes are never counted.
+ *
+ * And one of its cost: character data is a third of the bytes of typical
+ * traffic but, in xmlParseCharData() and xmlCurrentChar(), more than a
+ * third of libxml2's time, while the lexer reads every byte of it anyway.
+ * So text inside elements is checked by the lexer alone (characters,
+ * "]]>", text-bytes) and left out of what libxml2 is given; it sees
+ * "<body></body>".  Text inside a top-level features element is given,
+ * for the capture.  The offset map then has a breakpoint per elided run
+ * (see ppos()); references and CDATA sections still go to libxml2.
  */
 #include <assert.h>
 #include <limits.h>
@@ -55,7 +64,7 @@ static const struct xs_limits xs_defaults = {
 	.attrs =	64,	/* attributes per element */
 	.nsdecls =	32,	/* namespace declarations per element */
 	.attr_bytes =	65536,	/* bytes, one attribute value */
-	.text_bytes =	262144	/* bytes, one text node */
+	.text_bytes =	262144	/* bytes between two tags, as written */
 };
 
 static pthread_once_t xs_once = PTHREAD_ONCE_INIT;
@@ -148,22 +157,36 @@ grow(char **buf, size_t *cap, size_t need)
 	return 0;
 }
 
-/*
- * The parser position as a stream offset.  Only meaningful inside a SAX
- * callback and before xmlStopParser(), which empties the input.
- */
+/* How many bytes libxml2 has parsed of what it was given. */
 static uint64_t
-ppos(const struct xs *xs)
+lindex(const struct xs *xs)
 {
 	const xmlParserInput	*in = xs->ctxt->input;
 
-	return (uint64_t)in->consumed + (uint64_t)(in->cur - in->base) +
-	    xs->delta;
+	return (uint64_t)in->consumed + (uint64_t)(in->cur - in->base);
+}
+
+/*
+ * The parser position as a stream offset.  Only meaningful inside a SAX
+ * callback and before xmlStopParser(), which empties the input.  Byte j
+ * that libxml2 was given is stream byte j + d(j), where d steps up at
+ * every elided run; a position p, just after byte p - 1, takes that
+ * byte's delta.  Callbacks come in document order, so the breakpoints
+ * are passed once, in order.
+ */
+static uint64_t
+ppos(struct xs *xs)
+{
+	uint64_t	 p = lindex(xs);
+
+	while (xs->bphead < xs->nbp && xs->bp[xs->bphead].a < p)
+		xs->pdelta = xs->bp[xs->bphead++].b;
+	return p + xs->pdelta;
 }
 
 /* Inside startElementNs: the offset just past the start tag. */
 static uint64_t
-stag_end(const struct xs *xs, int *empty)
+stag_end(struct xs *xs, int *empty)
 {
 	*empty = *xs->ctxt->input->cur == '/';
 	return ppos(xs) + (*empty ? 2 : 1);
@@ -544,7 +567,6 @@ on_start(void *ctx, const xmlChar *local, const xmlChar *prefix,
 		xs__limit_err(xs, "depth", xs->depth, xs->lim.depth);
 		return;
 	}
-	xs->textlen = 0;
 	if (xs->depth == 0) {
 		on_header(xs, local, prefix, uri, nns, ns, nattr, attrs, 0);
 		return;
@@ -593,7 +615,6 @@ on_end(void *ctx, const xmlChar *local, const xmlChar *prefix,
 		return;
 	end = ppos(xs);
 	xs->depth--;
-	xs->textlen = 0;
 	if (xs->depth == 1) {
 		if (xs->capture)
 			for (i = 0; i < xs->nkids; i++)
@@ -645,11 +666,7 @@ on_text(void *ctx, const xmlChar *s, int len)
 				}
 		return;
 	}
-	xs->textlen += (size_t)len;
-	if (xs->textlen > xs->lim.text_bytes) {
-		xs__limit_err(xs, "text-bytes", xs->textlen, xs->lim.text_bytes);
-		return;
-	}
+	/* The lexer enforces text-bytes, on text libxml2 may not see. */
 	if (xs->capture && xs->depth >= 3 && xs->depth <= 4 &&
 	    xs->kopen[xs->depth - 3] >= 0) {
 		k = &xs->kidx[xs->kopen[xs->depth - 3]];
@@ -851,6 +868,77 @@ ctxt_free(struct xs *xs)
 		xmlFreeParserCtxt(xs->ctxt);
 		xs->ctxt = NULL;
 	}
+	xs->nbp = xs->bphead = 0;
+	xs->lfed = 0;
+}
+
+/*
+ * Breakpoints libxml2 has parsed past can be applied now: every callback
+ * to come is further on.  This keeps the list to what it has not parsed.
+ */
+static void
+bp_fold(struct xs *xs)
+{
+	uint64_t	 p;
+
+	if (xs->ctxt == NULL || halted(xs) || xs->bphead == xs->nbp)
+		goto out;
+	p = lindex(xs);
+	while (xs->bphead < xs->nbp && xs->bp[xs->bphead].a <= p)
+		xs->pdelta = xs->bp[xs->bphead++].b;
+out:
+	if (xs->bphead == xs->nbp)
+		xs->nbp = xs->bphead = 0;
+}
+
+/*
+ * The next n stream bytes are not given to libxml2: the bytes after them
+ * take a larger delta from the next libxml2 index on.
+ */
+static int
+skip_bytes(struct xs *xs, uint64_t n)
+{
+	struct xs_span	*b;
+	unsigned	 cap;
+
+	if (n == 0)
+		return 0;
+	xs->delta += n;
+	if (xs->ctxt == NULL)
+		return 0;
+	if (xs->nbp > xs->bphead && xs->bp[xs->nbp - 1].a == xs->lfed) {
+		xs->bp[xs->nbp - 1].b = xs->delta;
+		return 0;
+	}
+	if (xs->nbp == xs->bpcap) {
+		if (xs->bphead > 0) {
+			memmove(xs->bp, xs->bp + xs->bphead,
+			    (xs->nbp - xs->bphead) * sizeof(*xs->bp));
+			xs->nbp -= xs->bphead;
+			xs->bphead = 0;
+		} else {
+			cap = xs->bpcap != 0 ? 2 * xs->bpcap : 8;
+			if ((b = reallocarray(xs->bp, cap, sizeof(*b))) ==
+			    NULL) {
+				xs__seterr(xs, XS_E_NOMEM, NULL,
+				    "out of memory");
+				return -1;
+			}
+			xs->bp = b;
+			xs->bpcap = cap;
+		}
+	}
+	xs->bp[xs->nbp].a = xs->lfed;
+	xs->bp[xs->nbp].b = xs->delta;
+	xs->nbp++;
+	return 0;
+}
+
+/* Tests: whether text runs may be kept from libxml2 (the default). */
+void
+xs__set_elide(struct xs *xs, int on)
+{
+	xs->noelide = !on;
 }
 
 static void
@@ -863,6 +951,7 @@ chunk(struct xs *xs, const char *p, int n)
 	xs->in_parse = 0;
 	if (ret != 0 && !halted(xs))
 		xs__seterr(xs, XS_E_NOTWF, NULL, "libxml2 error %d", ret);
+	bp_fold(xs);
 }
 
 /*
@@ -894,17 +983,89 @@ parse(struct xs *xs, const char *p, size_t n)
 }
 
 /*
+ * Small pieces of markup between elided text runs are gathered here and
+ * given to libxml2 together: every xmlParseChunk() call has a cost of
+ * its own.  A piece is never split, so a start tag always arrives whole.
+ */
+#define GATHER		4096
+struct gather {
+	size_t		 n;
+	char		 buf[GATHER];
+};
+
+static void
+gather_flush(struct xs *xs, struct gather *g)
+{
+	if (g->n > 0 && !halted(xs))
+		parse(xs, g->buf, g->n);
+	g->n = 0;
+}
+
+static void
+gather(struct xs *xs, struct gather *g, const char *p, size_t n)
+{
+	if (g->n + n > sizeof(g->buf))
+		gather_flush(xs, g);
+	if (halted(xs))
+		return;
+	if (n > sizeof(g->buf) / 4) {
+		gather_flush(xs, g);
+		parse(xs, p, n);
+		return;
+	}
+	memcpy(g->buf + g->n, p, n);
+	g->n += n;
+}
+
+/*
+ * Give libxml2 buf's stream bytes [pfed, to), except the text runs the
+ * lexer elided, all of which lie in that range.
+ */
+static void
+feed_runs(struct xs *xs, const char *buf, uint64_t cbase, uint64_t to)
+{
+	struct gather	 g;
+	struct xs_span	*r;
+	unsigned	 k;
+
+	g.n = 0;
+	for (k = 0; k < xs->nskip && !halted(xs); k++) {
+		r = &xs->skip[k];
+		assert(r->a >= xs->pfed && r->b <= to && r->a < r->b);
+		if (r->a > xs->pfed) {
+			xs->lfed += r->a - xs->pfed;
+			gather(xs, &g, buf + (xs->pfed - cbase),
+			    (size_t)(r->a - xs->pfed));
+		}
+		if (skip_bytes(xs, r->b - r->a) == -1)
+			break;
+		xs->pfed = r->b;
+	}
+	xs->nskip = 0;
+	if (!halted(xs) && to > xs->pfed) {
+		xs->lfed += to - xs->pfed;
+		gather(xs, &g, buf + (xs->pfed - cbase),
+		    (size_t)(to - xs->pfed));
+	}
+	gather_flush(xs, &g);
+	xs->pfed = to;
+}
+
+/*
  * Give libxml2 the stream bytes [from, to): first the held-back bytes,
  * if any, which are [pfed, start of this chunk), then buf.  Bytes in
- * [pfed, from) are skipped.  A missing context is created first, and
- * inside a stream it is fed the synthetic root.
+ * [pfed, from) are skipped, and so are the text runs in xs->skip.  A
+ * missing context is created first, and inside a stream it is fed the
+ * synthetic root.
  */
 static void
 feed(struct xs *xs, const char *buf, uint64_t cbase, uint64_t from,
     uint64_t to)
 {
-	if (to <= from)
+	if (to <= from) {
+		assert(xs->nskip == 0);
 		return;
+	}
 	if (xs->holdlen > 0)
 		assert(from == xs->pfed && to > cbase);
 	if (xs->ctxt == NULL) {
@@ -935,10 +1096,11 @@ feed(struct xs *xs, const char *buf, uint64_t cbase, uint64_t from,
 		(void)xmlCtxtUseOptions(xs->ctxt,
 		    XML_PARSE_NONET | XML_PARSE_IGNORE_ENC);
 		(void)xmlSwitchEncoding(xs->ctxt, XML_CHAR_ENCODING_UTF8);
-		xs->delta = from;
+		xs->delta = xs->pdelta = from;
 		if (xs->state == S_STREAM) {
 			assert(xs->root != NULL);
 			xs->synth = 1;
+			xs->lfed = xs->rootlen;
 			parse(xs, xs->root, xs->rootlen);
 			xs->synth = 0;
 			if (xs->err == 0 && xs->depth != 1)
@@ -946,21 +1108,26 @@ feed(struct xs *xs, const char *buf, uint64_t cbase, uint64_t from,
 				    "stream root could not be restored");
 			if (halted(xs))
 				return;
-			xs->delta = from - xs->rootlen;
+			xs->delta = xs->pdelta = from - xs->rootlen;
 		}
 		xs->pfed = from;
 	} else if (from > xs->pfed) {
-		xs->delta += from - xs->pfed;
+		if (skip_bytes(xs, from - xs->pfed) == -1)
+			return;
 		xs->pfed = from;
 	}
 	if (xs->holdlen > 0) {
+		xs->lfed += xs->holdlen;
 		parse(xs, xs->hold, xs->holdlen);
 		xs->pfed += xs->holdlen;
 		xs->holdlen = 0;
 		if (halted(xs))
 			return;
 	}
-	if (to > xs->pfed) {
+	if (xs->nskip > 0)
+		feed_runs(xs, buf, cbase, to);
+	else if (to > xs->pfed) {
+		xs->lfed += to - xs->pfed;
 		parse(xs, buf + (xs->pfed - cbase), (size_t)(to - xs->pfed));
 		xs->pfed = to;
 	}
@@ -1046,12 +1213,13 @@ do_reset(struct xs *xs)
 	memset(&xs->hdr, 0, sizeof(xs->hdr));
 	xs->fed = xs->boundary = xs->pfed = xs->delta = 0;
 	xs->hdr_base = xs->decl_at = 0;
-	xs->tag_start = xs->top_start = XS_NONE;
+	xs->tag_start = xs->top_start = xs->text_start = XS_NONE;
 	xs->ldepth = xs->neq = 0;
 	xs->lst = L_TEXT;
-	xs->lsub = xs->nm = xs->u8 = 0;
+	xs->lsub = xs->nm = xs->nf = xs->u8 = xs->tbr = 0;
+	xs->nskip = 0;
+	xs->keep_text = xs->eliding = 0;
 	xs->depth = 0;
-	xs->textlen = 0;
 	xs->state = S_PROLOG;
 	xs->slash = xs->in_name = xs->is_stream = xs->pi_decl = 0;
 	xs->decl_done = xs->restarting = 0;
@@ -1130,6 +1298,13 @@ xs_feed(struct xs *xs, const char *buf, size_t len)
 	 * stream leaves the rest of buf unread: it is the caller's.
 	 */
 	for (pos = cbase; pos < cend;) {
+		/*
+		 * Inside a stream, text runs may be kept from libxml2; with
+		 * no memory for the list they are not.
+		 */
+		if (xs->skip == NULL && xs->state == S_STREAM && !xs->noelide)
+			xs->skip = reallocarray(NULL, XS_SKIPS,
+			    sizeof(*xs->skip));
 		why = xs__lex(xs, p, cbase, pos, cend, &s);
 
 		/*
@@ -1147,6 +1322,7 @@ xs_feed(struct xs *xs, const char *buf, size_t len)
 			fe = held(xs) || why == X_PI ? xs->tag_start : s;
 			feed(xs, buf, cbase, xs->pfed, fe);
 		}
+		xs->nskip = 0;
 		if (xs->reset_req) {
 			do_reset(xs);
 			return XS_OK;
@@ -1161,6 +1337,8 @@ xs_feed(struct xs *xs, const char *buf, size_t len)
 		pos = s;
 
 		switch (why) {
+		case X_SKIPS:
+			break;
 		case X_END:
 			if (pos == cend)
 				break;
@@ -1222,8 +1400,9 @@ closed:
 	if (held(xs)) {
 		/* Keep the incomplete markup until its end arrives. */
 		if (xs->holdlen == 0) {
-			if (xs->ctxt != NULL)
-				xs->delta += xs->tag_start - xs->pfed;
+			if (xs->ctxt != NULL && skip_bytes(xs,
+			    xs->tag_start - xs->pfed) == -1)
+				goto fail;
 			xs->pfed = xs->tag_start;
 		}
 		s = xs->tag_start > cbase ? xs->tag_start : cbase;
@@ -1275,6 +1454,11 @@ xs_idle(struct xs *xs)
 	xs->kids = NULL;
 	xs->kidx = NULL;
 	xs->kcap = xs->nkids = 0;
+	free(xs->skip);
+	free(xs->bp);
+	xs->skip = NULL;
+	xs->bp = NULL;
+	xs->bpcap = 0;
 }
 
 const struct xs_header *
@@ -1389,6 +1573,8 @@ xs_free(struct xs *xs)
 	free(xs->abuf);
 	free(xs->kids);
 	free(xs->kidx);
+	free(xs->skip);
+	free(xs->bp);
 	free(xs->detail);
 	free(xs);
 }

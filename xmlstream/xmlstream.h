@@ -25,13 +25,15 @@
  *
  * The restricted profile is enforced before libxml2 sees a byte: every
  * byte is checked as UTF-8 and lexed, and markup is held back until it is
- * complete.  A NUL byte is not-well-formed (libxml2 would take it for the
- * end of its buffer); NUL in the first four bytes of a stream, like a
- * UTF-16 or UTF-32 byte order mark, is unsupported-encoding.  A UTF-8 byte
- * order mark is accepted at offset 0.  An XML declaration is accepted at
- * the start of a stream and between top-level elements, where it begins a
- * restart; it must say version 1.0 and, if anything, encoding UTF-8 (in
- * any case; "utf8" is refused).
+ * complete.  Text inside elements is checked in full by the lexer (XML
+ * characters only, so no control character and no U+FFFE or U+FFFF, and
+ * no "]]>") and libxml2 is not given it.  A NUL byte is not-well-formed
+ * (libxml2 would take it for the end of its buffer); NUL in the first
+ * four bytes of a stream, like a UTF-16 or UTF-32 byte order mark, is
+ * unsupported-encoding.  A UTF-8 byte order mark is accepted at offset 0.
+ * An XML declaration is accepted at the start of a stream and between
+ * top-level elements, where it begins a restart; it must say version 1.0
+ * and, if anything, encoding UTF-8 (in any case; "utf8" is refused).
  *
  * Pointers inside a struct xs_event and the struct xs_header are owned by
  * the struct xs and valid until the callback returns (events) or until the
@@ -75,6 +77,8 @@ enum xs_err {
  *
  * stanza_bytes counts from the element's '<' to its last '>': whitespace
  * before it does not count, so the verdict does not depend on chunking.
+ * text_bytes counts every byte from the end of one tag to the start of
+ * the next, text, references and CDATA sections as they are written.
  * header_bytes counts from offset 0 (BOM and XML declaration included)
  * for the first header, and from the XML declaration or the start tag
  * for a restart.  depth above 250 is taken as 250 (libxml2 stops at 256).
@@ -89,7 +93,7 @@ struct xs_limits {
 	unsigned	 attrs;		/* "attributes", per element */
 	unsigned	 nsdecls;	/* "namespace-declarations", same */
 	size_t		 attr_bytes;	/* "attribute-bytes", decoded value */
-	size_t		 text_bytes;	/* "text-bytes", one text node */
+	size_t		 text_bytes;	/* "text-bytes", between two tags */
 };
 
 void	xs_limits_default(struct xs_limits *lim);

@@ -20,7 +20,10 @@
  * Flags: -s STARTTLS first (implies -x); -x speak XMPP through the
  * tunnel (stream header, features, SASL PLAIN, restart, features: the
  * backend.c answers), -A stop after the first features (no login), -N
- * no TLS at all (straight to a backend).
+ * no TLS at all (straight to a backend), -R resume: each thread keeps
+ * the session of its last handshake (with -x, its TLS 1.3 ticket has
+ * arrived by the features) and offers it on the next connection; the
+ * result counts resumed=N.
  *
  * Connections close abortively (SO_LINGER 0), so no TIME_WAIT piles up
  * across the many short connections of a run.
@@ -74,7 +77,7 @@ struct opts {
 	unsigned	 conc, threads;
 	uint64_t	 count;
 	double		 secs, rate;
-	int		 xmpp, starttls, plain, noauth;
+	int		 xmpp, starttls, plain, noauth, resume;
 	const char	*domain, *prio;
 	unsigned	 window;
 };
@@ -99,7 +102,8 @@ struct worker {
 	unsigned	 idx;
 	struct conn	*conns;
 	unsigned	 nconns;
-	uint64_t	 ops, errors, bytes;
+	uint64_t	 ops, errors, bytes, resumed;
+	gnutls_datum_t	 sess;		/* -R: session data to offer */
 	double		*lat;		/* seconds, per operation */
 	size_t		 nlat, caplat;
 };
@@ -149,7 +153,7 @@ gone(const char *where, long r)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: loadgen hs|up|down|idle|rate|lat [-AsxN]"
+	fprintf(stderr, "usage: loadgen hs|up|down|idle|rate|lat [-AsxNR]"
 	    " [-h host] [-p port] [-c conns] [-T threads] [-n count]\n"
 	    "       [-t secs] [-r rate] [-w window] [-d domain]"
 	    " [-P priority]\n");
@@ -378,7 +382,7 @@ await(struct conn *c, const char *a, const char *b)
 }
 
 static int
-start_tls(struct conn *c)
+start_tls(struct worker *w, struct conn *c)
 {
 	gnutls_datum_t alpn = { (unsigned char *)"xmpp-client", 11 };
 
@@ -391,6 +395,8 @@ start_tls(struct conn *c)
 	    strlen(o.domain));
 	if (o.xmpp && !o.starttls)
 		gnutls_alpn_set_protocols(c->tls, &alpn, 1, 0);
+	if (o.resume && w->sess.size > 0)
+		gnutls_session_set_data(c->tls, w->sess.data, w->sess.size);
 	gnutls_transport_set_int(c->tls, c->fd);
 	c->st = C_HANDSHAKE;
 	c->rlen = 0;
@@ -407,6 +413,17 @@ ready(struct worker *w, struct conn *c)
 	switch (o.mode) {
 	case M_HS:
 		w->ops++;
+		if (o.resume && c->tls != NULL) {
+			if (gnutls_session_is_resumed(c->tls))
+				w->resumed++;
+			else {
+				gnutls_free(w->sess.data);
+				w->sess.data = NULL;
+				w->sess.size = 0;
+				(void)gnutls_session_get_data2(c->tls,
+				    &w->sess);
+			}
+		}
 		lat_add(w, now() - c->t0);
 		conn_close(w, c);
 		return 1;	/* open the next one */
@@ -570,7 +587,7 @@ step(struct worker *w, struct conn *c, uint32_t events)
 		}
 		if (o.plain)
 			return negotiated(w, c);
-		if (start_tls(c) != 0)
+		if (start_tls(w, c) != 0)
 			return -1;
 		/* FALLTHROUGH */
 	case C_HANDSHAKE:
@@ -598,7 +615,7 @@ step(struct worker *w, struct conn *c, uint32_t events)
 	case C_PROCEED:
 		if ((r = await(c, "<proceed", NULL)) <= 0)
 			return r;
-		if (start_tls(c) != 0)
+		if (start_tls(w, c) != 0)
 			return -1;
 		return step(w, c, events);
 	case C_FEAT:
@@ -795,7 +812,7 @@ main(int argc, char *argv[])
 {
 	struct worker *ws;
 	struct rlimit rl;
-	uint64_t ops = 0, errors = 0, bytes = 0;
+	uint64_t ops = 0, errors = 0, bytes = 0, resumed = 0;
 	double *all = NULL, el;
 	size_t nall = 0;
 	int ch;
@@ -818,7 +835,7 @@ main(int argc, char *argv[])
 	else
 		usage();
 	optind = 2;
-	while ((ch = getopt(argc, argv, "Ac:d:h:n:NP:p:r:sT:t:w:x")) != -1) {
+	while ((ch = getopt(argc, argv, "Ac:d:h:n:NP:p:Rr:sT:t:w:x")) != -1) {
 		switch (ch) {
 		case 'A': o.noauth = 1; break;
 		case 'c': o.conc = (unsigned)atoi(optarg); break;
@@ -834,6 +851,7 @@ main(int argc, char *argv[])
 		case 't': o.secs = atof(optarg); break;
 		case 'w': o.window = (unsigned)atoi(optarg); break;
 		case 'x': o.xmpp = 1; break;
+		case 'R': o.resume = 1; break;
 		default: usage();
 		}
 	}
@@ -884,6 +902,7 @@ main(int argc, char *argv[])
 	for (unsigned i = 0; i < o.threads; i++) {
 		pthread_join(ws[i].th, NULL);
 		ops += ws[i].ops;
+		resumed += ws[i].resumed;
 		errors += ws[i].errors;
 		bytes += ws[i].bytes;
 		if (ws[i].nlat > 0) {
@@ -904,6 +923,8 @@ main(int argc, char *argv[])
 	printf("ops=%llu errors=%llu bytes=%llu secs=%.3f",
 	    (unsigned long long)ops, (unsigned long long)errors,
 	    (unsigned long long)bytes, el);
+	if (o.resume)
+		printf(" resumed=%llu", (unsigned long long)resumed);
 	if (nall > 0) {
 		qsort(all, nall, sizeof(*all), cmp_double);
 		printf(" p50_us=%.1f p99_us=%.1f",

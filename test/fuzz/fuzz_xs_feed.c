@@ -12,13 +12,16 @@
  * nothing is reported after an error, and xs_feed() keeps returning the
  * error.  Without the reset flag, the same bytes fed whole must give the
  * same events (runs of whitespace merged into the next event, as in
- * t_xmlstream.c) and the same result.
+ * t_xmlstream.c) and the same result; that run gives libxml2 every text
+ * run, which the pieces' run leaves to the lexer, so any check libxml2
+ * makes on text that the lexer misses shows up as a difference.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xmlstream/xmlstream.h"
+#include "xmlstream/internal.h"	/* xs__set_elide() */
 
 #define MAXEV	4096
 
@@ -150,6 +153,34 @@ new_xs(unsigned flags, struct run *r)
 	return r->xs;
 }
 
+/*
+ * Two runs over the same bytes agree: the same result and events, or,
+ * unless strict, the same verdict and the events both report.
+ */
+static void
+same(const struct run *a, const struct run *b, int strict)
+{
+	size_t		 i, n;
+
+	if (strict || a->err == b->err) {
+		check(a->err == b->err);
+		check(a->n == b->n);
+	} else
+		check(a->err != 0);	/* b's refusal is a's too */
+	n = a->n < b->n ? a->n : b->n;
+	for (i = 0; i < n; i++) {
+		check(a->ev[i].type == b->ev[i].type);
+		check(a->ev[i].start == b->ev[i].start);
+		check(a->ev[i].end == b->ev[i].end);
+		check(a->ev[i].restart == b->ev[i].restart);
+		check(a->ev[i].empty == b->ev[i].empty);
+		check(a->ev[i].nkids == b->ev[i].nkids);
+		check((a->ev[i].name == NULL) == (b->ev[i].name == NULL));
+		if (a->ev[i].name != NULL)
+			check(strcmp(a->ev[i].nm, b->ev[i].nm) == 0);
+	}
+}
+
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
@@ -233,18 +264,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	normalize(&a);
 	normalize(&b);
-	check(a.err == b.err);
-	check(a.n == b.n);
-	for (i = 0; i < a.n; i++) {
-		check(a.ev[i].type == b.ev[i].type);
-		check(a.ev[i].start == b.ev[i].start);
-		check(a.ev[i].end == b.ev[i].end);
-		check(a.ev[i].restart == b.ev[i].restart);
-		check(a.ev[i].empty == b.ev[i].empty);
-		check(a.ev[i].nkids == b.ev[i].nkids);
-		check((a.ev[i].name == NULL) == (b.ev[i].name == NULL));
-		if (a.ev[i].name != NULL)
-			check(strcmp(a.ev[i].nm, b.ev[i].nm) == 0);
-	}
+	same(&a, &b, 1);
+
+	/*
+	 * And so must libxml2 given every text run, which is otherwise the
+	 * lexer's alone.  Given the text, libxml2 parses a reference that
+	 * follows text only once a '<' is in, where without it it parses
+	 * it at once: so of two errors that run may report the later one,
+	 * or none yet.  What it refuses must be refused, no event may
+	 * differ, and a refusal it has not seen yet it sees once a '<'
+	 * follows (an end tag's, which the lexer does not hold back).
+	 */
+	memset(&b, 0, sizeof(b));
+	b.ev = evs[1];
+	if (new_xs(flags, &b) == NULL)
+		return 0;
+	xs__set_elide(b.xs, 0);
+	b.err = xs_feed(b.xs, in, len);
+	if (a.err != 0 && b.err == 0)
+		b.err = xs_feed(b.xs, "</", 2);
+	xs_free(b.xs);
+	if (b.n >= MAXEV)
+		return 0;
+	normalize(&b);
+	same(&a, &b, 0);
 	return 0;
 }

@@ -20,7 +20,8 @@ nop_cb(void *arg, const struct xs_event *ev)
 }
 
 /*
- * A naive decoder: 1 valid, 0 invalid, -1 valid so far but incomplete.
+ * A naive decoder: 1 valid, 0 invalid (or U+FFFE, U+FFFF), -1 valid so
+ * far but incomplete.
  * The DFA rejects as soon as a byte cannot continue a sequence, so the
  * second byte is checked against the lead's own range.
  */
@@ -62,6 +63,9 @@ naive_utf8_ok(const unsigned char *s, size_t n)
 			    s[i + j] > (j == 1 ? hi : 0xbf))
 				return 0;
 		}
+		/* U+FFFE and U+FFFF are UTF-8 but no XML character. */
+		if (s[i] == 0xef && s[i + 1] == 0xbf && s[i + 2] >= 0xbe)
+			return 0;
 		i += k + 1;
 	}
 	return 1;
@@ -323,6 +327,50 @@ START_TEST(t_stanza_limit)
 }
 END_TEST
 
+/* The text scanner, every width, against one byte at a time. */
+static size_t
+naive_text(const unsigned char *p, size_t i, size_t n)
+{
+	while (i < n && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '<' &&
+	    p[i] != '&' && p[i] != '>')
+		i++;
+	return i;
+}
+
+/* A stop c at buf[at]: found where the byte loop finds it, and first. */
+static void
+check_stop(unsigned char *buf, size_t from, size_t n, size_t at,
+    unsigned char c)
+{
+	buf[at] = c;
+	ck_assert_msg(scan_text(buf, from, n) == naive_text(buf, from, n),
+	    "n %zu from %zu stop %02x at %zu", n, from, c, at);
+	if (at + 40 < n) {
+		buf[at + 40] = '<';
+		ck_assert_uint_eq(scan_text(buf, from, n), at);
+		buf[at + 40] = 'x';
+	}
+	buf[at] = 'x';
+}
+
+START_TEST(t_scan_text)
+{
+	static const unsigned char stops[] = { '<', '&', '>', 0, 1, '\t',
+	    '\n', '\r', 0x1f, 0x80, 0xc3, 0xff };
+	unsigned char	 buf[1200];
+	size_t		 n, at, from, k;
+
+	memset(buf, 'x', sizeof(buf));
+	for (n = 0; n <= 700; n += n < 80 ? 1 : 37)
+		for (from = 0; from < 3 && from <= n; from++) {
+			ck_assert_uint_eq(scan_text(buf, from, n), n);
+			for (at = from; at < n; at++)
+				for (k = 0; k < sizeof(stops); k++)
+					check_stop(buf, from, n, at, stops[k]);
+		}
+}
+END_TEST
+
 static Suite *
 lex_suite(void)
 {
@@ -335,6 +383,7 @@ lex_suite(void)
 	tcase_add_test(tc, t_decl);
 	tcase_add_test(tc, t_stops);
 	tcase_add_test(tc, t_stanza_limit);
+	tcase_add_test(tc, t_scan_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,6 +7,10 @@
  * must tile the input: each starts where the previous one ended, none
  * reaches past what was fed, and together they are the input's bytes.
  *
+ * Every case also runs fed whole with text elision off, where libxml2
+ * sees every text run: the result must be the same, which shows that the
+ * lexer checks everything in text that libxml2 would.
+ *
  * One thing legitimately depends on chunking: whitespace that ends a
  * chunk is reported as XS_EV_SPACE at once (a keepalive must not wait
  * for the next stanza), while the same whitespace fed together with the
@@ -255,6 +259,9 @@ nop_cb(void *arg, const struct xs_event *ev)
 	(void)ev;
 }
 
+/* Whether run() turns text elision off. */
+static int	no_elide;
+
 /*
  * Feed in pieces ending at cuts[0..ncuts) (sorted, < len), then the rest.
  * With idle set, xs_idle() runs after every piece.  Stops at an error or
@@ -269,6 +276,8 @@ run(struct rec *r, const struct xs_limits *lim, const char *ns,
 
 	r->xs = xs_new(lim, ns, rec_cb, r);
 	ck_assert_ptr_nonnull(r->xs);
+	if (no_elide)
+		xs__set_elide(r->xs, 0);
 	r->in = in;
 	r->len = len;
 	for (i = 0; i <= ncuts; i++) {
@@ -420,6 +429,20 @@ all_ways(const struct xs_limits *lim, const char *ns, const char *in,
 	    ref.ev[ref.n - 1].type != XS_EV_HEADER)
 		ck_assert_uint_le(ref.last_end, len);
 	normalize(&ref);
+
+	/* libxml2 given every text run agrees with the lexer's checks. */
+	memset(&r, 0, sizeof(r));
+	no_elide = 1;
+	run(&r, lim, ns, in, len, NULL, 0, 0);
+	no_elide = 0;
+	check_tiling(&r, "no elision");
+	normalize(&r);
+	if (!same(&ref, &r)) {
+		dump("whole", &ref);
+		dump("no elision", &r);
+		ck_abort_msg("no elision differs from whole");
+	}
+	rec_free(&r);
 
 	cuts = calloc(len + 1, sizeof(*cuts));
 	ck_assert_ptr_nonnull(cuts);
@@ -1434,7 +1457,18 @@ START_TEST(t_hold)
 		ck_assert_int_eq(xs_feed(r.xs, b + i, 1), 0);
 	ck_assert_uint_eq(r.n, 2);
 	ck_assert_int_le(pc_calls - calls, 2);
-	/* Text, on the other hand, flows through as it comes. */
+	/*
+	 * Text inside an element never reaches libxml2 at all: the lexer
+	 * has checked it.  Given to libxml2, it flows through as it comes.
+	 */
+	calls = pc_calls;
+	ck_assert_int_eq(xs_feed(r.xs, "<a>", 3), 0);
+	for (i = 0; i < 1000; i++)
+		ck_assert_int_eq(xs_feed(r.xs, "x", 1), 0);
+	ck_assert_int_eq(pc_calls - calls, 1);
+	ck_assert_int_eq(xs_feed(r.xs, "</a>", 4), 0);
+	ck_assert_uint_eq(r.n, 3);
+	xs__set_elide(r.xs, 0);
 	calls = pc_calls;
 	ck_assert_int_eq(xs_feed(r.xs, "<a>", 3), 0);
 	for (i = 0; i < 1000; i++)
@@ -1442,6 +1476,123 @@ START_TEST(t_hold)
 	ck_assert_int_ge(pc_calls - calls, 1000);
 	xs_free(r.xs);
 	rec_free(&r);
+	free(b);
+}
+END_TEST
+
+/*
+ * Text inside elements is checked by the lexer and never given to
+ * libxml2, so every check libxml2 makes on text must be made there: each
+ * case runs in every chunking and once with libxml2 given the text.
+ */
+START_TEST(t_text)
+{
+	static const struct {
+		const char	*body;
+		int		 want;
+	} t[] = {
+		{ "<a>plain text, tabs\t, CR\r\nLF</a>", XS_OK },
+		{ "<a>a ] b ]] c ]>]]&gt; ]]]&gt;</a>", XS_OK },
+		{ "<a>]]></a>", XS_E_NOTWF },
+		{ "<a>x]]]>y</a>", XS_E_NOTWF },
+		{ "<a>]]<b/>></a>", XS_OK },
+		{ "<a>]]&amp;></a>", XS_OK },
+		{ "<a><![CDATA[]]]]><![CDATA[>]]></a>", XS_OK },
+		{ "<a>]]<![CDATA[]]>></a>", XS_OK },
+		{ "<a>\x01</a>", XS_E_NOTWF },
+		{ "<a>ok\x1f</a>", XS_E_NOTWF },
+		{ "<a>\x7f\xc2\x80\xc2\x9f</a>", XS_OK },
+		{ "<a>\xef\xbf\xbd\xef\xbf\xbc</a>", XS_OK },
+		{ "<a>\xef\xbf\xbe</a>", XS_E_NOTWF },
+		{ "<a>x\xef\xbf\xbfy</a>", XS_E_NOTWF },
+		{ "<a b='\xef\xbf\xbe'/>", XS_E_NOTWF },
+		{ "<a><![CDATA[\xef\xbf\xbf]]></a>", XS_E_NOTWF },
+		{ "<a>\xf4\x8f\xbf\xbf \xe0\xa0\x80</a>", XS_OK },
+		{ "<a>&#xFFFE;</a>", XS_E_NOTWF },
+		{ "<a>&#1;</a>", XS_E_NOTWF },
+		{ "<a>&#65;&#x10FFFF;&lt;&gt;&amp;&apos;&quot;</a>", XS_OK },
+		{ "<a>&foo;</a>", XS_E_RESTRICTED },
+		{ "<a>  <b> x </b>\n\t<c/> y </a>", XS_OK },
+		{ "<a>x<b>y</c></a>", XS_E_NOTWF },
+		{ "<a>x<!-- c --></a>", XS_E_RESTRICTED },
+		{ "<a>x<?pi?></a>", XS_E_RESTRICTED },
+		{ "<a xmlns='urn:x'>text<p:b/></a>", XS_E_NOTWF },
+	};
+	size_t		 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		hostile(NULL, t[i].body, strlen(t[i].body), t[i].want, NULL,
+		    1);
+}
+END_TEST
+
+/* text-bytes: every byte from the end of one tag to the next '<'. */
+START_TEST(t_text_limit)
+{
+	static const struct {
+		const char	*body;
+		int		 want;
+	} t[] = {
+		{ "<a>12345</a>", XS_OK },
+		{ "<a>123456</a>", XS_E_LIMIT },
+		{ "<a>&amp;</a>", XS_OK },
+		{ "<a>&amp;6</a>", XS_E_LIMIT },
+		{ "<a>&lt;&gt;</a>", XS_E_LIMIT },
+		{ "<a>1<b>12345</b>12345</a>", XS_OK },
+		{ "<a><![CDATA[]]></a>", XS_E_LIMIT },
+		{ "<a>12<![CDATA[3]]></a>", XS_E_LIMIT },
+		{ "<a>\xe2\x98\x95\xc3\xa9</a>", XS_OK },
+		{ "<a>\xe2\x98\x95\xe2\x98\x95</a>", XS_E_LIMIT },
+		{ "<a>1234\xe2\x98\x95</a>", XS_E_LIMIT },
+		{ "<a>12345\xff</a>", XS_E_LIMIT },
+		{ "<a>1234\xff</a>", XS_E_ENCODING },
+		{ "<a>12345\x01</a>", XS_E_LIMIT },
+		{ "<a>12345<!-- --></a>", XS_E_RESTRICTED },
+		{ "<a>12345<![CDATA[x]]></a>", XS_E_LIMIT },
+		{ "<a>1234&#x1F600;</a>", XS_E_LIMIT },
+		/* Only text counts, not a tag after it, cut where it may be. */
+		{ "<a>x<b c='\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9'/></a>", XS_OK },
+		{ "<a>x<b\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9/>y</a>", XS_OK },
+		{ "<a>x</b\xc3\xa9\xc3\xa9\xc3\xa9></a>", XS_E_NOTWF },
+	};
+	struct xs_limits lim;
+	size_t		 i;
+
+	memset(&lim, 0, sizeof(lim));
+	lim.text_bytes = 5;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		hostile(&lim, t[i].body, strlen(t[i].body), t[i].want,
+		    t[i].want == XS_E_LIMIT ? "text-bytes" : NULL, 1);
+}
+END_TEST
+
+/*
+ * More elided runs than the lexer lists at once, in one chunk and cut
+ * anywhere: the offsets stay exact.
+ */
+START_TEST(t_text_runs)
+{
+	size_t		 len;
+	char		*b;
+
+	b = repeat("<message><body>", "x&amp;", 1000, "</body></message>",
+	    &len);
+	hostile(NULL, b, len, XS_OK, NULL, 0);
+	free(b);
+	b = repeat("<message>", "<b>text</b> <c x='1'>more text</c>\n", 500,
+	    "</message>", &len);
+	hostile(NULL, b, len, XS_OK, NULL, 0);
+	free(b);
+	b = repeat("<message>", "<b>t</b>", 300, "<b>x]]>y</b></message>",
+	    &len);
+	hostile(NULL, b, len, XS_E_NOTWF, NULL, 0);
+	free(b);
+	/* Features keep their text for the capture, among elided stanzas. */
+	b = repeat("", "<message><body>hello</body></message>", 100,
+	    "<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:"
+	    "xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms>"
+	    "</stream:features><message><body>bye</body></message>", &len);
+	hostile(NULL, b, len, XS_OK, NULL, 1);
 	free(b);
 }
 END_TEST
@@ -1527,6 +1678,9 @@ xs_suite(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, t_errors_misc);
 	tcase_add_test(tc, t_utf8_everywhere);
+	tcase_add_test(tc, t_text);
+	tcase_add_test(tc, t_text_limit);
+	tcase_add_test(tc, t_text_runs);
 	tcase_add_test(tc, t_limits);
 	tcase_add_test(tc, t_hostile_big);
 	tcase_add_test(tc, t_nomem);
