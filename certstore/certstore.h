@@ -10,7 +10,8 @@
  * XmppAddr, wildcards, IDNs as A-labels, no CN unless asked), SPKI pins,
  * DANE matching against TLSA records handed in as data, and the
  * persistent per-peer history (last key, last TLS version, STARTTLS
- * offered) kept as one small file per peer domain.
+ * offered, SRV targets, DNSSEC status) kept as one small file per peer
+ * domain.
  *
  * Never touches: sockets, DNS, OCSP fetching, policy, logging, the clock.
  * It reads only the files it is named and writes only below the state
@@ -259,6 +260,9 @@ void		 cs_spki_format(const unsigned char spki[32], char *out,
 int		 cs_pin_match(const gnutls_datum_t *chain, unsigned n,
 		    const unsigned char (*pins)[32], size_t npins);
 
+/* Bytes of SRV targets a history keeps; a longer list is cut. */
+#define CS_HIST_SRV_MAX	1024
+
 /*
  * Peer history: what was last seen of a peer domain, so a changed key, a
  * lower TLS version or a missing STARTTLS offer can be noticed (OBS-3).
@@ -280,6 +284,14 @@ struct cs_history {
 	char		 issuer[256], prev_issuer[256];
 	time_t		 not_before, not_after;
 	time_t		 prev_not_before, prev_not_after;
+	/*
+	 * What DNS said at the last outbound contact: the SRV targets
+	 * ("host:port" words, sorted; "." when the domain had no SRV and
+	 * was reached on its own name) and whether the answers were
+	 * DNSSEC-secure (1), insecure (0) or not known (-1).
+	 */
+	char		 srv[CS_HIST_SRV_MAX], prev_srv[CS_HIST_SRV_MAX];
+	int		 dnssec;
 };
 
 /* What an observation changed, as bits. */
@@ -287,6 +299,8 @@ struct cs_history {
 #define CS_HIST_SPKI_CHANGED	0x2	/* a different key than last time */
 #define CS_HIST_VERSION_LOWER	0x4	/* a lower TLS version than last */
 #define CS_HIST_STARTTLS_LOST	0x8	/* STARTTLS offered before, not now */
+#define CS_HIST_SRV_CHANGED	0x10	/* other SRV targets than last time */
+#define CS_HIST_DNSSEC_LOST	0x20	/* secure last time, insecure now */
 
 /*
  * After cs_history_observe() with a key: the certificate that carried it
@@ -307,6 +321,17 @@ int		 cs_history_init(struct cs_history *h, const char *domain);
 unsigned	 cs_history_observe(struct cs_history *h,
 		    const unsigned char *spki, int tls_version, int starttls,
 		    time_t now);
+
+/*
+ * Record what DNS said of the peer at an outbound contact: srv, its SRV
+ * targets as "host:port" words in any order (sorted and deduplicated
+ * here), or "." when it has no SRV records; dnssec 1 secure, 0 insecure,
+ * -1 unknown.  Returns CS_HIST_SRV_CHANGED if the targets differ from the
+ * ones h held (which move to prev_srv), CS_HIST_DNSSEC_LOST if h said
+ * secure and this says insecure; h then holds the new facts.
+ */
+unsigned	 cs_history_observe_dns(struct cs_history *h, const char *srv,
+		    int dnssec);
 
 /*
  * Create <dir>/peers (mode 0700) if it is missing.  Returns 0 or CS_E_IO
