@@ -429,6 +429,44 @@ int		 cs_chain_tlsa(const struct cs *cs, const char *domain,
 		    size_t i, int ta, unsigned selector, unsigned mtype,
 		    char *out, size_t outlen);
 
+/*
+ * POSH (RFC 7711): a domain vouches over HTTPS for the certificate its
+ * XMPP server presents.  The proxy fetches the document; certstore reads
+ * it and matches.
+ */
+#define CS_POSH_MAX_FP	16
+
+struct cs_posh_fp {
+	unsigned char	 sha256[32], sha512[64];
+	int		 has256, has512;
+};
+
+struct cs_posh {
+	struct cs_posh_fp fp[CS_POSH_MAX_FP];	/* those with a known hash */
+	size_t		 nfp;
+	long long	 expires;	/* seconds it may be kept; -1 absent */
+	char		 url[512];	/* a delegation (https://...), "" if
+					   none or if there are fingerprints */
+};
+
+/*
+ * Read a POSH document (JSON) of len bytes into *out.  Returns 0, or
+ * CS_E_FORMAT for anything that is not one well-formed JSON object, or a
+ * delegation url that is not https.  Members other than fingerprints,
+ * expires and url are skipped; so are hashes other than sha-256 and
+ * sha-512 and digests that do not decode to their length.
+ */
+int		 cs_posh_parse(const char *doc, size_t len,
+		    struct cs_posh *out);
+
+/*
+ * Does the DER certificate leaf match a fingerprint of p (the hash of the
+ * whole certificate; where one entry gives both hashes, both)?  1 yes,
+ * 0 no.
+ */
+int		 cs_posh_match(const gnutls_datum_t *leaf,
+		    const struct cs_posh *p);
+
 struct cs	*cs_ref(struct cs *cs);
 void		 cs_unref(struct cs *cs);
 

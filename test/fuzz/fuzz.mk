@@ -37,6 +37,9 @@ fuzz_cs_identity_PKGS	 = gnutls gnutls-dane libidn2
 fuzz_cs_dane_SRCS	 = $(wildcard certstore/*.c)
 fuzz_cs_dane_PKGS	 = gnutls gnutls-dane libidn2
 
+fuzz_cs_posh_SRCS	 = $(wildcard certstore/*.c)
+fuzz_cs_posh_PKGS	 = gnutls gnutls-dane libidn2
+
 FUZZ_TARGETS	 = $(patsubst test/fuzz/%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 
 .PHONY: all clean
