@@ -82,6 +82,9 @@ peer_verify(struct session *s, struct leg *l, const char *ref,
 		case POL_AUTH_DANE:
 			/* Decided by the DNS code, which sees the TLSA. */
 			break;
+		case POL_AUTH_POSH:
+			/* Needs a document fetched: not here yet. */
+			break;
 		case POL_AUTH_DIALBACK:
 			pc->method = PEER_DIALBACK;
 			return;
