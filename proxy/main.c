@@ -18,6 +18,7 @@
 
 #include "conf.h"
 #include "control.h"
+#include "dns.h"
 #include "event.h"
 #include "log.h"
 #include "metrics.h"
@@ -146,6 +147,8 @@ reload(void)
 	log_setlevel((enum log_level)c->pol->loglevel);
 	conf_prepare_state(c);
 	conf_install(c);
+	/* A new resolver or trust anchor judges answers anew. */
+	dns_cache_clear();
 	log_info("reloaded %s: configuration %u in force for new"
 	    " connections", conf_path, c->generation);
 	conf_log(c);
