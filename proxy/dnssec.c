@@ -419,8 +419,8 @@ anchor_for(const struct dnsval *v, const ldns_rdf *name)
  * down from the anchor, else bogus.
  */
 static enum dns_sec
-unsigned_answer(struct dnsval *v, const ldns_rdf *name, char *why,
-    size_t whylen)
+unsigned_answer(struct dnsval *v, const ldns_rdf *name, int signed_,
+    char *why, size_t whylen)
 {
 	const ldns_rdf *a = anchor_for(v, name);
 	uint8_t total, top;
@@ -453,7 +453,8 @@ unsigned_answer(struct dnsval *v, const ldns_rdf *name, char *why,
 		if (st == STEP_BOGUS)
 			return DNS_SEC_BOGUS;
 	}
-	say(why, whylen, "an unsigned answer in a signed zone", name);
+	say(why, whylen, signed_ ? "signatures that do not verify" :
+	    "an unsigned answer in a signed zone", name);
 	return DNS_SEC_BOGUS;
 }
 
@@ -525,7 +526,7 @@ negative(struct dnsval *v, const ldns_pkt *p, const ldns_rdf *qname,
 		goto out;
 	}
 	/* Unsigned, or signed with keys no chain reaches. */
-	sec = unsigned_answer(v, qname, why, whylen);
+	sec = unsigned_answer(v, qname, k < 0, why, whylen);
 out:
 	ldns_rr_free(q);
 	ldns_rr_list_deep_free(nsecs);
@@ -577,8 +578,8 @@ dnsval_check(struct dnsval *v, const ldns_pkt *p, const ldns_rdf *qname,
 				one = DNS_SEC_BOGUS;
 			}
 		} else
-			one = unsigned_answer(v, ldns_rr_owner(rr), why,
-			    whylen);
+			one = unsigned_answer(v, ldns_rr_owner(rr),
+			    ldns_rr_list_rr_count(sigs) > 0, why, whylen);
 		ldns_rr_list_deep_free(set);
 		ldns_rr_list_deep_free(sigs);
 		if (one == DNS_SEC_BOGUS || (one == DNS_SEC_INSECURE &&

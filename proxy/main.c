@@ -22,6 +22,7 @@
 #include "event.h"
 #include "log.h"
 #include "metrics.h"
+#include "posh.h"
 #include "session.h"
 #include "worker.h"
 
@@ -149,6 +150,7 @@ reload(void)
 	conf_install(c);
 	/* A new resolver or trust anchor judges answers anew. */
 	dns_cache_clear();
+	posh_cache_clear();
 	log_info("reloaded %s: configuration %u in force for new"
 	    " connections", conf_path, c->generation);
 	conf_log(c);
