@@ -597,7 +597,7 @@ dnsval_read_anchors(const char *file, char *err, size_t errlen)
 	ldns_rr_list *l;
 	ldns_rdf *origin = NULL, *prev = NULL;
 	uint32_t ttl = 3600;
-	int line = 1;
+	int line = 0;	/* ldns counts the lines it has read */
 	FILE *f;
 
 	if ((f = fopen(file, "r")) == NULL) {
