@@ -433,12 +433,18 @@ dns_downgrades(struct session *s, const struct dns_answer *a)
 
 		if (t->addr_sec == DNS_SEC_SECURE)
 			secure_addr = 1;
-		if (t->tlsa == DNS_TLSA_BOGUS && rule_lists(r, POL_AUTH_DANE)) {
-			snprintf(q, sizeof(q), "_%u._tcp.%s", t->port, t->host);
+		if (!rule_lists(r, POL_AUTH_DANE) ||
+		    (t->tlsa != DNS_TLSA_BOGUS && t->tlsa != DNS_TLSA_FAILED))
+			continue;
+		snprintf(q, sizeof(q), "_%u._tcp.%s", t->port, t->host);
+		if (t->tlsa == DNS_TLSA_BOGUS)
 			sev_dane_bogus(s, s->peer_domain, q, a->bogus_why,
 			    r->action == POL_REPORT ? "reported" :
 			    "target-skipped");
-		}
+		/* What s2s.unreachable says if no server is left. */
+		snprintf(s->ob->last_error, sizeof(s->ob->last_error),
+		    "%s: the TLSA answer is %s: the server is not used", q,
+		    t->tlsa == DNS_TLSA_BOGUS ? "bogus" : "missing");
 	}
 	if (!require)
 		return 0;

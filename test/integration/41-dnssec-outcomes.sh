@@ -4,6 +4,8 @@
 # bit of the test's validating resolver (dns { trust-ad; }):
 #  - bogus.test: its SRV record fails validation: dnssec.bogus, and no
 #    connection at all (no attempt is made, the message bounces);
+#  - tlsabogus.test: its TLSA record fails validation: dane.bogus, its
+#    only server is not used, the message bounces;
 #  - insecure.test: an unsigned zone (with a TLSA record that does not
 #    match, which is not even asked for): PKIX rules, the message is
 #    delivered, verify=pkix; its peer history said "secure" and other
@@ -36,9 +38,12 @@ t_need_portcullis
 fed_extra_dns() {
 	peers=$(ns_addr peers)
 	EKU=both make_cert "$T/ca" pkix insecure.test require.test \
-	    report.test bogus.test
+	    report.test bogus.test tlsabogus.test
 	EKU=both make_cert "$T/ca" srvid xmpp.srvid.test xmpp.srvidin.test
 	dane_zone bogus.test "$peers" 5269
+	dane_zone tlsabogus.test "$peers" 5269
+	dns_bogus tlsabogus.test "$(dns_tlsa_for_cert "$T/ca/pkix.pem" 5269 \
+	    xmpp.tlsabogus.test 3 1 1)"
 	for d in insecure require report; do
 		dane_zone "$d.test" "$peers" 5269 unsigned
 	done
@@ -57,7 +62,7 @@ ns_resolv peers "$FED_DNS4"
 [ "$(dns_status _xmpp-server._tcp.bogus.test SRV)" = "SERVFAIL -" ] ||
     t_fail "the resolver does not find bogus.test's SRV bogus"
 dane_prosody peers "$T/p-pkix" "$T/ca/pkix" "$T/ca/ca.pem" 5222 5269 \
-    insecure.test require.test report.test bogus.test
+    insecure.test require.test report.test bogus.test tlsabogus.test
 dane_prosody peers "$T/p-srvid" "$T/ca/srvid" "$T/ca/ca.pem" 5232 5279 \
     srvid.test srvidin.test
 
@@ -76,7 +81,7 @@ fed_gateway 15369 'rules = (
 dane_send one "insecure.test@$peers:5222:$T/ca/ca.pem" \
     "report.test@$peers:5222:$T/ca/ca.pem" \
     "srvid.test@$peers:5232:$T/ca/ca.pem" \
-    bogus.test require.test srvidin.test >"$T/one.out"
+    bogus.test require.test srvidin.test tlsabogus.test >"$T/one.out"
 cat "$T/one.out" >&2
 
 dane_expect "$T/one.out" bogus.test remote-server
@@ -88,6 +93,12 @@ if grep -q 's2s.attempt_failed domain=bogus.test' "$PC_LOG"; then
 	t_fail "bogus.test: a connection was attempted"
 fi
 t_log "bogus SRV: dnssec.bogus, no connection, the message bounced"
+dane_expect "$T/one.out" tlsabogus.test remote-server
+pc_log_has dane.bogus 'domain=tlsabogus.test qname=_5269._tcp.xmpp.tlsabogus.test .*action=target-skipped' ||
+    t_fail "tlsabogus.test: no dane.bogus"
+pc_log_has s2s.unreachable 'domain=tlsabogus.test from=legacy.test attempts=0 error="_5269._tcp.xmpp.tlsabogus.test: the TLSA answer is bogus' ||
+    t_fail "tlsabogus.test: its server was tried"
+t_log "bogus TLSA: dane.bogus, the server not used, the message bounced"
 
 dane_expect "$T/one.out" insecure.test delivered
 pc_log_has s2s.resolved 'domain=insecure.test srv=yes dnssec=insecure' ||
