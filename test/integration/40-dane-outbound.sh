@@ -140,3 +140,14 @@ pc_log_has policy.would_have_rejected 'domain=reportdane.test' ||
 t_log "report mode: the mismatch logged, the message delivered"
 pc_log_has s2s.resolved 'domain=ee311.test srv=yes dnssec=secure .*tlsa="xmpp.ee311.test:5269 secure 1"' ||
     t_fail "s2s.resolved does not show the secure TLSA set"
+
+# portcullis -n prints the TLSA records to publish for our own chain:
+# what openssl computes (dns_tlsa_for_cert) for the key and for the CA.
+"$PORTCULLIS" -n -f "$T/portcullis.conf" >"$T/n.out" 2>&1 ||
+    t_fail "portcullis -n failed: $(cat "$T/n.out")"
+for want in "$(dns_tlsa_for_cert "$T/ca/legacy.pem" 5269 legacy.test 3 1 1)" \
+    "$(dns_tlsa_for_cert "$T/ca/ca.pem" 5270 legacy.test 2 1 1)"; do
+	grep -q -F -x "  $want" "$T/n.out" ||
+	    t_fail "-n does not print '$want': $(grep TLSA "$T/n.out")"
+done
+t_log "-n: the TLSA records to publish for legacy.test are right"
