@@ -8,12 +8,13 @@
  * configured CA files), verification of a peer's chain as a server
  * certificate, RFC 6125 / RFC 9525 identity matching (DNS-ID, SRV-ID,
  * XmppAddr, wildcards, IDNs as A-labels, no CN unless asked), SPKI pins,
- * DANE matching against TLSA records handed in as data, and the
- * persistent per-peer history (last key, last TLS version, STARTTLS
+ * DANE matching against TLSA records handed in as data, POSH documents
+ * (RFC 7711) read and matched, and the persistent per-peer history (last key, last TLS version, STARTTLS
  * offered, SRV targets, DNSSEC status) kept as one small file per peer
  * domain.
  *
- * Never touches: sockets, DNS, OCSP fetching, policy, logging, the clock.
+ * Never touches: sockets, DNS, OCSP or POSH fetching, policy, logging,
+ * the clock.
  * It reads only the files it is named and writes only below the state
  * directory it is given.  Every function that judges validity takes the
  * time as an argument.  What is worth telling the operator comes back as
