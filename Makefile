@@ -18,8 +18,8 @@ B		?= build
 
 PKGS_XS		 = libxml-2.0
 PKGS_POL	 = libconfig gnutls libidn2
-PKGS_CS		 = gnutls libidn2
-PKGS		 = libuv gnutls libxml-2.0 ldns libidn2 libconfig
+PKGS_CS		 = gnutls gnutls-dane libidn2
+PKGS		 = libuv gnutls gnutls-dane libxml-2.0 ldns libidn2 libconfig
 
 VERSION		 = 0.1.0
 

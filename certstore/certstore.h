@@ -8,10 +8,13 @@
  * configured CA files), verification of a peer's chain as a server
  * certificate, RFC 6125 / RFC 9525 identity matching (DNS-ID, SRV-ID,
  * XmppAddr, wildcards, IDNs as A-labels, no CN unless asked), SPKI pins,
- * and the persistent per-peer history (last key, last TLS version,
- * STARTTLS offered) kept as one small file per peer domain.
+ * DANE matching against TLSA records handed in as data, POSH documents
+ * (RFC 7711) read and matched, and the persistent per-peer history (last key, last TLS version, STARTTLS
+ * offered, SRV targets, DNSSEC status) kept as one small file per peer
+ * domain.
  *
- * Never touches: sockets, DNS, OCSP fetching, policy, logging, the clock.
+ * Never touches: sockets, DNS, OCSP or POSH fetching, policy, logging,
+ * the clock.
  * It reads only the files it is named and writes only below the state
  * directory it is given.  Every function that judges validity takes the
  * time as an argument.  What is worth telling the operator comes back as
@@ -30,6 +33,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <gnutls/dane.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
@@ -227,6 +231,19 @@ int		 cs_verify_peer(const struct cs *cs,
 		    struct cs_peer_result *out);
 
 /*
+ * cs_verify_peer() with several reference identifiers, in order of
+ * preference: the source domain first, then (ID-9) names derived from it
+ * securely, such as an SRV target that DNSSEC validated.  *which gets the
+ * index of the one that matched, -1 if none did (may be NULL).  out->id
+ * is how it matched.
+ */
+int		 cs_verify_peer_refs(const struct cs *cs,
+		    const gnutls_datum_t *chain, unsigned n,
+		    const char *const *refs, size_t nrefs,
+		    enum cs_service svc, time_t now,
+		    struct cs_peer_result *out, int *which);
+
+/*
  * Pins: SHA-256 of a SubjectPublicKeyInfo (RFC 7469's pin-sha256), as 32
  * raw bytes.  Written "sha256/" + base64 in files and logs.
  */
@@ -243,6 +260,9 @@ void		 cs_spki_format(const unsigned char spki[32], char *out,
  */
 int		 cs_pin_match(const gnutls_datum_t *chain, unsigned n,
 		    const unsigned char (*pins)[32], size_t npins);
+
+/* Bytes of SRV targets a history keeps; a longer list is cut. */
+#define CS_HIST_SRV_MAX	1024
 
 /*
  * Peer history: what was last seen of a peer domain, so a changed key, a
@@ -265,6 +285,14 @@ struct cs_history {
 	char		 issuer[256], prev_issuer[256];
 	time_t		 not_before, not_after;
 	time_t		 prev_not_before, prev_not_after;
+	/*
+	 * What DNS said at the last outbound contact: the SRV targets
+	 * ("host:port" words, sorted; "." when the domain had no SRV and
+	 * was reached on its own name) and whether the answers were
+	 * DNSSEC-secure (1), insecure (0) or not known (-1).
+	 */
+	char		 srv[CS_HIST_SRV_MAX], prev_srv[CS_HIST_SRV_MAX];
+	int		 dnssec;
 };
 
 /* What an observation changed, as bits. */
@@ -272,6 +300,8 @@ struct cs_history {
 #define CS_HIST_SPKI_CHANGED	0x2	/* a different key than last time */
 #define CS_HIST_VERSION_LOWER	0x4	/* a lower TLS version than last */
 #define CS_HIST_STARTTLS_LOST	0x8	/* STARTTLS offered before, not now */
+#define CS_HIST_SRV_CHANGED	0x10	/* other SRV targets than last time */
+#define CS_HIST_DNSSEC_LOST	0x20	/* secure last time, insecure now */
 
 /*
  * After cs_history_observe() with a key: the certificate that carried it
@@ -294,6 +324,17 @@ unsigned	 cs_history_observe(struct cs_history *h,
 		    time_t now);
 
 /*
+ * Record what DNS said of the peer at an outbound contact: srv, its SRV
+ * targets as "host:port" words in any order (sorted and deduplicated
+ * here), or "." when it has no SRV records; dnssec 1 secure, 0 insecure,
+ * -1 unknown.  Returns CS_HIST_SRV_CHANGED if the targets differ from the
+ * ones h held (which move to prev_srv), CS_HIST_DNSSEC_LOST if h said
+ * secure and this says insecure; h then holds the new facts.
+ */
+unsigned	 cs_history_observe_dns(struct cs_history *h, const char *srv,
+		    int dnssec);
+
+/*
  * Create <dir>/peers (mode 0700) if it is missing.  Returns 0 or CS_E_IO
  * with *diag filled.
  */
@@ -310,6 +351,122 @@ int		 cs_history_load(const char *dir, const char *domain,
 /* Write *h atomically under dir.  Returns 0, CS_E_NAME or CS_E_IO. */
 int		 cs_history_save(const char *dir, const struct cs_history *h,
 		    struct cs_diag *diag);
+
+/*
+ * DANE (RFC 6698, RFC 7671, RFC 7673).  TLSA records reach certstore as
+ * data: proxy/dns.c fetches them and hands over only a set that DNSSEC
+ * validated.  Matching one certificate against one record (selector,
+ * matching type, and for the TA usages that the named certificate
+ * issued the one below it) is libgnutls-dane's; what RFC 7671 asks on
+ * top is done here.
+ */
+enum cs_tlsa_usage {
+	CS_TLSA_PKIX_TA	= 0,	/* a CA in the PKIX path, plus PKIX */
+	CS_TLSA_PKIX_EE	= 1,	/* the leaf, plus PKIX */
+	CS_TLSA_DANE_TA	= 2,	/* the trust anchor of the chain: path
+				   from it, names, dates */
+	CS_TLSA_DANE_EE	= 3	/* the leaf alone: no names, no dates */
+};
+
+/* One TLSA record's RDATA; data stays the caller's. */
+struct cs_tlsa {
+	unsigned char	 usage;		/* 0-3, else unusable */
+	unsigned char	 selector;	/* 0 certificate, 1 SPKI */
+	unsigned char	 mtype;		/* 0 full, 1 SHA-256, 2 SHA-512 */
+	const unsigned char *data;
+	size_t		 len;
+};
+
+struct cs_dane_result {
+	size_t		 usable;	/* records that could be used */
+	int		 matched;	/* index of the matching record, -1 */
+	unsigned	 usage, selector, mtype; /* of that record */
+	unsigned	 depth;		/* chain index it named (the issuer
+					   of the last certificate sent is
+					   depth n, for PKIX-TA) */
+	int		 ref;		/* refs[] index the name check found
+					   (-1 for DANE-EE: no name check) */
+	enum cs_id	 id;		/* how that name matched */
+	char		 reason[192];	/* why none matched, "" if one did */
+};
+
+/*
+ * Is the peer's chain (DER, leaf first) one that the TLSA set describes,
+ * at time now, for the reference names refs[0..nrefs) (the source
+ * domain, and the SRV target when the SRV answer was secure)?  A record
+ * with an unknown usage, selector or matching type, or a digest of the
+ * wrong length, is unusable and ignored (RFC 7671 section 4.1); with no
+ * usable record out->usable is 0 and nothing matches (DANE does not
+ * apply: PKIX rules).  One matching record suffices.
+ *
+ * dane is a state from dane_state_init(&dane,
+ * DANE_F_IGNORE_LOCAL_RESOLVER | DANE_F_IGNORE_DNSSEC) that the caller
+ * owns; only its flags are read, so one may serve every thread.
+ * certstore never makes one: that opens unbound's socket pairs.
+ *
+ * Returns 0 with *out filled, or CS_E_CERT (no chain, or a certificate
+ * that is not X.509 DER), CS_E_NAME (a reference name is invalid),
+ * CS_E_NOMEM.
+ */
+int		 cs_dane_match(const struct cs *cs, dane_state_t dane,
+		    const gnutls_datum_t *chain, unsigned n,
+		    const struct cs_tlsa *tlsa, size_t ntlsa,
+		    const char *const *refs, size_t nrefs, time_t now,
+		    struct cs_dane_result *out);
+
+/* "3 1 1", "2 0 1" ...: what a record is, for logs (12 bytes hold any). */
+void		 cs_tlsa_label(const struct cs_tlsa *t, char *out,
+		    size_t outlen);
+
+/*
+ * The TLSA data to publish for the i-th chain of domain, as lower-case
+ * hex into out: for the leaf (ta 0: usages 1 and 3), or for the topmost
+ * certificate served above it (ta 1: usages 0 and 2).  selector 0 or 1,
+ * mtype 1 or 2.  Returns 0, CS_E_NOTFOUND (no such chain, or ta 1 and
+ * the chain is a lone certificate), CS_E_CERT, or CS_E_NOMEM (out too
+ * small: 129 bytes hold a SHA-512).
+ */
+int		 cs_chain_tlsa(const struct cs *cs, const char *domain,
+		    size_t i, int ta, unsigned selector, unsigned mtype,
+		    char *out, size_t outlen);
+
+/*
+ * POSH (RFC 7711): a domain vouches over HTTPS for the certificate its
+ * XMPP server presents.  The proxy fetches the document; certstore reads
+ * it and matches.
+ */
+#define CS_POSH_MAX_FP	16
+
+struct cs_posh_fp {
+	unsigned char	 sha256[32], sha512[64];
+	int		 has256, has512;
+};
+
+struct cs_posh {
+	struct cs_posh_fp fp[CS_POSH_MAX_FP];	/* those with a known hash */
+	size_t		 nfp;
+	long long	 expires;	/* seconds it may be kept; -1 absent */
+	char		 url[512];	/* a delegation (https://...), "" if
+					   none or if there are fingerprints */
+};
+
+/*
+ * Read a POSH document (JSON) of len bytes into *out.  Returns 0, or
+ * CS_E_FORMAT for anything that is not one well-formed JSON object, or a
+ * delegation url that is not https.  Members other than fingerprints,
+ * expires and url are skipped; so are hashes other than sha-256 and
+ * sha-512 and digests that do not decode to their length.
+ */
+int		 cs_posh_parse(const char *doc, size_t len,
+		    struct cs_posh *out);
+
+/*
+ * Does the DER certificate leaf match a fingerprint of p (the hash of the
+ * whole certificate; where one entry gives both hashes, both)?  1 yes,
+ * 0 no.
+ */
+int		 cs_posh_match(const gnutls_datum_t *leaf,
+		    const struct cs_posh *p);
 
 struct cs	*cs_ref(struct cs *cs);
 void		 cs_unref(struct cs *cs);

@@ -55,6 +55,19 @@ int	cs__domain_norm(const char *in, char *out, size_t outlen);
 int	cs__verify(const struct cs *cs, gnutls_x509_crt_t *crts, unsigned n,
 	    time_t now, unsigned *status);
 
+/* The i-th chain of domain, or NULL. */
+const struct cs_chain *cs__chain(const struct cs *cs, const char *domain,
+	    size_t i);
+
+/* GnuTLS's verification profile flags for the store's RSA minimum. */
+unsigned cs__profile_flags(const struct cs *cs);
+
+/*
+ * The status bits of a verification in a few words ("expired,
+ * untrusted-issuer"), for logs.
+ */
+void	cs__status_words(unsigned status, char *out, size_t outlen);
+
 /* The certificate's DN into out, "" if it has none. */
 void	cs__dn(gnutls_x509_crt_t crt, int issuer, char *out, size_t outlen);
 

@@ -11,6 +11,8 @@
  *	first-seen=1763764800
  *	last-seen=1763768400
  *	spki-since=1763764800
+ *	srv=xmpp1.example.org:5269 xmpp2.example.org:5270
+ *	dnssec=secure
  *
  * Unknown keys are skipped so that later versions can add some.  A file
  * is replaced atomically: written to a temporary file in the same
@@ -35,7 +37,7 @@
 #include "certstore.h"
 #include "cs_int.h"
 
-#define HIST_MAX	4096	/* bytes; a history file is far smaller */
+#define HIST_MAX	8192	/* bytes; a history file is far smaller */
 
 static int
 diag_set(struct cs_diag *diag, const char *file, int err, const char *what,
@@ -83,6 +85,7 @@ cs_history_init(struct cs_history *h, const char *domain)
 {
 	memset(h, 0, sizeof(*h));
 	h->starttls = -1;
+	h->dnssec = -1;
 	if (domain == NULL || !valid_name(domain))
 		return CS_E_NAME;
 	snprintf(h->domain, sizeof(h->domain), "%s", domain);
@@ -126,6 +129,68 @@ cs_history_observe(struct cs_history *h, const unsigned char *spki,
 		h->starttls = starttls;
 	}
 	h->last_seen = now;
+	return changes;
+}
+
+static int
+cmp_word(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * srv's words sorted, without duplicates, one space apart, into out; a
+ * list that does not fit is cut at a word.  Only printable ASCII other
+ * than '=' is kept, as a history line must stay one line.
+ */
+static void
+srv_norm(const char *srv, char *out, size_t outlen)
+{
+	char buf[CS_HIST_SRV_MAX * 2], *words[64], *p, *save = NULL;
+	size_t n = 0, len = 0;
+
+	out[0] = '\0';
+	snprintf(buf, sizeof(buf), "%s", srv != NULL ? srv : "");
+	for (p = buf; *p != '\0'; p++)
+		if (*p <= ' ' || *p > '~' || *p == '=')
+			*p = ' ';
+	for (p = strtok_r(buf, " ", &save); p != NULL && n < 64;
+	    p = strtok_r(NULL, " ", &save))
+		words[n++] = p;
+	qsort(words, n, sizeof(words[0]), cmp_word);
+	for (size_t i = 0; i < n; i++) {
+		size_t wl = strlen(words[i]);
+
+		if (i > 0 && strcmp(words[i], words[i - 1]) == 0)
+			continue;
+		if (len + wl + (len > 0) + 1 > outlen)
+			break;
+		if (len > 0)
+			out[len++] = ' ';
+		memcpy(out + len, words[i], wl + 1);
+		len += wl;
+	}
+}
+
+unsigned
+cs_history_observe_dns(struct cs_history *h, const char *srv, int dnssec)
+{
+	char norm[CS_HIST_SRV_MAX];
+	unsigned changes = 0;
+
+	srv_norm(srv, norm, sizeof(norm));
+	if (norm[0] != '\0') {
+		if (h->srv[0] != '\0' && strcmp(h->srv, norm) != 0) {
+			changes |= CS_HIST_SRV_CHANGED;
+			memcpy(h->prev_srv, h->srv, sizeof(h->prev_srv));
+		}
+		memcpy(h->srv, norm, sizeof(h->srv));
+	}
+	if (dnssec >= 0) {
+		if (h->dnssec == 1 && dnssec == 0)
+			changes |= CS_HIST_DNSSEC_LOST;
+		h->dnssec = dnssec;
+	}
 	return changes;
 }
 
@@ -241,6 +306,23 @@ parse_line(struct cs_history *h, char *line)
 	}
 	if (strcmp(line, "prev-issuer") == 0) {
 		snprintf(h->prev_issuer, sizeof(h->prev_issuer), "%s", v);
+		return 0;
+	}
+	if (strcmp(line, "srv") == 0 || strcmp(line, "prev-srv") == 0) {
+		char *to = line[0] == 's' ? h->srv : h->prev_srv;
+
+		srv_norm(v, to, sizeof(h->srv));
+		return 0;
+	}
+	if (strcmp(line, "dnssec") == 0) {
+		if (strcmp(v, "secure") == 0)
+			h->dnssec = 1;
+		else if (strcmp(v, "insecure") == 0)
+			h->dnssec = 0;
+		else if (strcmp(v, "unknown") == 0)
+			h->dnssec = -1;
+		else
+			return -1;
 		return 0;
 	}
 	if (strcmp(line, "not-before") == 0)
@@ -367,6 +449,15 @@ cs_history_save(const char *dir, const struct cs_history *h,
 		    (long long)h->not_before, (long long)h->not_after,
 		    h->prev_issuer, (long long)h->prev_not_before,
 		    (long long)h->prev_not_after);
+	if (len > 0 && (size_t)len < sizeof(buf))
+		len += snprintf(buf + len, sizeof(buf) - (size_t)len,
+		    "%s%s%s%s%s%sdnssec=%s\n",
+		    h->srv[0] != '\0' ? "srv=" : "", h->srv,
+		    h->srv[0] != '\0' ? "\n" : "",
+		    h->prev_srv[0] != '\0' ? "prev-srv=" : "", h->prev_srv,
+		    h->prev_srv[0] != '\0' ? "\n" : "",
+		    h->dnssec == 1 ? "secure" : h->dnssec == 0 ? "insecure" :
+		    "unknown");
 	if (len < 0 || (size_t)len >= sizeof(buf))
 		return diag_set(diag, path, CS_E_IO, "record too long", "");
 	if ((fd = mkstemp(tmp)) < 0)

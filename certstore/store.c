@@ -389,6 +389,14 @@ cs_chain(const struct cs *cs, const char *domain, size_t i)
 	return d != NULL && i < d->nchains ? &d->chains[i].info : NULL;
 }
 
+const struct cs_chain *
+cs__chain(const struct cs *cs, const char *domain, size_t i)
+{
+	const struct cs_domain *d = find(cs, domain);
+
+	return d != NULL && i < d->nchains ? &d->chains[i] : NULL;
+}
+
 int
 cs_covers(const struct cs *cs, const char *domain, const char *name)
 {

@@ -76,9 +76,8 @@ cs_trust_file(struct cs *cs, const char *file, struct cs_diag *diag)
 	return n;
 }
 
-/* GnuTLS's verification profile matching the store's RSA minimum. */
-static unsigned
-profile_flags(const struct cs *cs)
+unsigned
+cs__profile_flags(const struct cs *cs)
 {
 	gnutls_certificate_verification_profiles_t prof;
 
@@ -101,7 +100,7 @@ cs__verify(const struct cs *cs, gnutls_x509_crt_t *crts, unsigned n,
 		.size = 0
 	};
 	unsigned flags = GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
-	    GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS | profile_flags(cs);
+	    GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS | cs__profile_flags(cs);
 	int rc;
 
 	*status = GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNER_NOT_FOUND;
@@ -150,9 +149,8 @@ cs__date(time_t t, char *out, size_t outlen)
 		snprintf(out, outlen, "?");
 }
 
-/* The status bits in a few words, for logs. */
-static void
-reason(unsigned status, char *out, size_t outlen)
+void
+cs__status_words(unsigned status, char *out, size_t outlen)
 {
 	static const struct {
 		unsigned	 bit;
@@ -191,14 +189,28 @@ cs_verify_peer(const struct cs *cs, const gnutls_datum_t *chain, unsigned n,
     const char *ref_domain, enum cs_service svc, time_t now,
     struct cs_peer_result *out)
 {
+	return cs_verify_peer_refs(cs, chain, n, &ref_domain, 1, svc, now,
+	    out, NULL);
+}
+
+int
+cs_verify_peer_refs(const struct cs *cs, const gnutls_datum_t *chain,
+    unsigned n, const char *const *refs, size_t nrefs, enum cs_service svc,
+    time_t now, struct cs_peer_result *out, int *which)
+{
 	gnutls_x509_crt_t crts[CS__MAX_CHAIN];
 	unsigned ncrts = 0, status, bits = 0;
 	char ref[256];
 	int rc = 0, id;
 
 	memset(out, 0, sizeof(*out));
-	if (cs__domain_norm(ref_domain, ref, sizeof(ref)) != 0)
+	if (which != NULL)
+		*which = -1;
+	if (nrefs == 0)
 		return CS_E_NAME;
+	for (size_t i = 0; i < nrefs; i++)
+		if (cs__domain_norm(refs[i], ref, sizeof(ref)) != 0)
+			return CS_E_NAME;
 	if (n == 0)
 		return CS_E_CERT;
 	if (n > CS__MAX_CHAIN)
@@ -221,10 +233,18 @@ cs_verify_peer(const struct cs *cs, const gnutls_datum_t *chain, unsigned n,
 	}
 	out->pkix = status == 0;
 	out->status = status;
-	reason(status, out->reason, sizeof(out->reason));
-	id = cs_match_identity(crts[0], ref, svc,
-	    cs->opts.cn_fallback ? CS_MATCH_CN_FALLBACK : 0);
-	out->id = id > 0 ? (enum cs_id)id : CS_ID_NONE;
+	cs__status_words(status, out->reason, sizeof(out->reason));
+	/* The first reference name that matches, in the caller's order. */
+	for (size_t i = 0; i < nrefs; i++) {
+		id = cs_match_identity(crts[0], refs[i], svc,
+		    cs->opts.cn_fallback ? CS_MATCH_CN_FALLBACK : 0);
+		if (id > 0) {
+			out->id = (enum cs_id)id;
+			if (which != NULL)
+				*which = (int)i;
+			break;
+		}
+	}
 	if (cs_spki_sha256(crts[0], out->spki) != 0) {
 		rc = CS_E_CERT;
 		goto done;

@@ -36,7 +36,8 @@ static const struct pol_timeouts default_timeouts = {
 	.backend_connect = 5,		/* seconds */
 	.close		= 5,		/* seconds to wait for the peer's
 					   </stream> and close_notify */
-	.shutdown	= 10		/* seconds from SIGTERM to exit */
+	.shutdown	= 10,		/* seconds from SIGTERM to exit */
+	.posh		= 5		/* seconds to fetch a POSH document */
 };
 
 static const struct pol_log default_log = {

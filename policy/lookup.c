@@ -211,6 +211,7 @@ pol_auth_name(enum pol_auth a)
 	case POL_AUTH_PKIX:	return "pkix";
 	case POL_AUTH_PIN:	return "pin";
 	case POL_AUTH_DIALBACK:	return "dialback";
+	case POL_AUTH_POSH:	return "posh";
 	case POL_NAUTH:		break;
 	}
 	return "?";

@@ -328,7 +328,7 @@ static const char *const version_words[] = {
 static const char *const fs_words[] = { "require", "prefer", NULL };
 static const char *const action_words[] = { "enforce", "report", NULL };
 static const char *const auth_words[] = {
-	"dane", "pkix", "pin", "dialback", NULL
+	"dane", "pkix", "pin", "dialback", "posh", NULL
 };
 static const char *const dnssec_words[] = { "validate", "require", NULL };
 static const char *const keychange_words[] = { "allow", "require-dane", NULL };
@@ -379,7 +379,7 @@ parse_auth(struct ld *ld, const config_setting_t *s, struct pol_rule *r)
 				break;
 		if (auth_words[w] == NULL)
 			return fail(ld, e, "unknown authentication method"
-			    " '%s': use dane, pkix, pin or dialback", v);
+			    " '%s': use dane, pkix, pin, posh or dialback", v);
 		for (size_t j = 0; j < r->nauth; j++)
 			if (r->auth[j] == (enum pol_auth)w)
 				return fail(ld, e, "authentication method"
@@ -568,7 +568,7 @@ parse_timeouts(struct ld *ld, const config_setting_t *g)
 {
 	static const char *const keys[] = {
 		"handshake", "pre-auth", "idle", "backend-connect", "close",
-		"shutdown", NULL
+		"shutdown", "posh", NULL
 	};
 	struct pol_timeouts *t = &ld->p->timeouts;
 
@@ -584,6 +584,7 @@ parse_timeouts(struct ld *ld, const config_setting_t *g)
 	get_unsigned(ld, g, "backend-connect", 1, 600, &t->backend_connect);
 	get_unsigned(ld, g, "close", 1, 600, &t->close);
 	get_unsigned(ld, g, "shutdown", 1, 600, &t->shutdown);
+	get_unsigned(ld, g, "posh", 1, 60, &t->posh);
 	return ld->err;
 }
 
@@ -1137,7 +1138,7 @@ static int
 parse_dns(struct ld *ld, const config_setting_t *g)
 {
 	static const char *const keys[] = {
-		"resolver", "trust-ad", "timeout", NULL
+		"resolver", "trust-ad", "trust-anchor", "timeout", NULL
 	};
 	struct pol_dns *d = &ld->p->dns;
 	const config_setting_t *s;
@@ -1162,10 +1163,24 @@ parse_dns(struct ld *ld, const config_setting_t *g)
 		    (strncmp(a.host, "127.", 4) == 0 ||
 		    strcmp(a.host, "::1") == 0);
 	}
+	if (get_string(ld, g, "trust-anchor", &d->trust_anchor) == 1) {
+		d->trust_anchor_line = (int)member(g, "trust-anchor")->line;
+		if (d->trust_anchor[0] == '\0')
+			return fail(ld, member(g, "trust-anchor"),
+			    "'trust-anchor' names no file");
+		/* We validate ourselves: the AD bit means nothing then. */
+		d->trust_ad = 0;
+	}
+	if (ld->err != 0)
+		return ld->err;
 	if ((s = member(g, "trust-ad")) != NULL) {
 		if (s->type != CONFIG_TYPE_BOOL)
 			return fail(ld, s, "'trust-ad' must be true or false");
 		d->trust_ad = config_setting_get_bool(s);
+		if (d->trust_ad && d->trust_anchor != NULL)
+			return fail(ld, s, "'trust-ad' and 'trust-anchor'"
+			    " exclude each other: with a trust anchor every"
+			    " answer is validated here");
 	}
 	if (get_unsigned(ld, g, "timeout", 1, 60, &t) == 1)
 		d->timeout_ms = t * 1000;

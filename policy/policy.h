@@ -79,6 +79,7 @@ enum pol_auth {
 	POL_AUTH_PKIX,		/* a chain to the trust anchors */
 	POL_AUTH_PIN,		/* the SPKI is among the rule's pins */
 	POL_AUTH_DIALBACK,	/* XEP-0220 only: encrypted, unauthenticated */
+	POL_AUTH_POSH,		/* RFC 7711: the domain's HTTPS vouches */
 	POL_NAUTH
 };
 
@@ -155,6 +156,7 @@ struct pol_timeouts {
 	unsigned	 backend_connect; /* seconds */
 	unsigned	 close;		/* wait for the peer's close, s */
 	unsigned	 shutdown;	/* wait on stop before exiting, s */
+	unsigned	 posh;		/* one POSH document fetch, s */
 };
 
 /* A backend address: TCP host:port or a unix socket path. */
@@ -196,10 +198,17 @@ struct pol_listener {
 	int		 line;
 };
 
-/* How outbound s2s finds remote servers. */
+/*
+ * How s2s finds remote servers, and how it knows an answer is
+ * DNSSEC-secure: by validating it itself from trust_anchor (a file of DS
+ * or DNSKEY records, read by the proxy), or by believing the AD bit of a
+ * validating resolver on a trusted path, or not at all.
+ */
 struct pol_dns {
 	char		 resolver[64];	/* "127.0.0.1:53"; "" resolv.conf */
 	int		 trust_ad;	/* believe the resolver's AD bit */
+	const char	*trust_anchor;	/* validate with ldns; NULL: no */
+	int		 trust_anchor_line;
 	unsigned	 timeout_ms;
 };
 

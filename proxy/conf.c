@@ -14,7 +14,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <ldns/ldns.h>
+
 #include "conf.h"
+#include "dns.h"
+#include "dnssec.h"
 #include "log.h"
 
 static pthread_mutex_t	 current_mtx = PTHREAD_MUTEX_INITIALIZER;
@@ -30,6 +34,9 @@ conf_free(struct conf *c)
 				gnutls_priority_deinit(c->prios[i]);
 	free(c->prios);
 	free(c->notes);
+	ldns_rr_list_deep_free(c->anchors);
+	if (c->dane != NULL)
+		dane_state_deinit(c->dane);
 	cs_unref(c->cs);
 	pol_unref(c->pol);
 	free(c);
@@ -83,6 +90,67 @@ load_trust(struct conf *c, char *err, size_t errlen)
 			return -1;
 		}
 	return 0;
+}
+
+/* The DNSSEC mode, and the trust anchor file if validating here. */
+static int
+load_dns(struct conf *c, char *err, size_t errlen)
+{
+	const struct pol *p = c->pol;
+	const struct pol_dns *d = &p->dns;
+	char why[200];
+	int s2s = 0;
+
+	/*
+	 * Only the flags of this state are ever read: no resolver, no root
+	 * key; the TLSA records come from our own DNS code.
+	 */
+	if (dane_state_init(&c->dane, DANE_F_IGNORE_LOCAL_RESOLVER |
+	    DANE_F_IGNORE_DNSSEC) != DANE_E_SUCCESS) {
+		c->dane = NULL;
+		snprintf(err, errlen, "%s: cannot set up DANE matching",
+		    p->file);
+		return -1;
+	}
+	for (size_t i = 0; i < p->nlisteners; i++)
+		if (p->listeners[i].role != POL_ROLE_C2S)
+			s2s = 1;
+	if (d->trust_anchor != NULL) {
+		c->anchors = dnsval_read_anchors(d->trust_anchor, why,
+		    sizeof(why));
+		if (c->anchors == NULL) {
+			snprintf(err, errlen, "%s:%d: trust-anchor %s: %s",
+			    p->file, d->trust_anchor_line, d->trust_anchor,
+			    why);
+			return -1;
+		}
+		add_note(c, 0, "dns: DNSSEC validated here from %zu trust"
+		    " anchor record(s) in %s", ldns_rr_list_rr_count(
+		    c->anchors), d->trust_anchor);
+	} else if (d->trust_ad)
+		add_note(c, 0, "dns: DNSSEC status from the AD bit of %s",
+		    d->resolver[0] != '\0' ? d->resolver :
+		    "the resolvers of /etc/resolv.conf");
+	else if (s2s)
+		add_note(c, 1, "dns: no DNSSEC validation (neither"
+		    " trust-anchor nor trust-ad): every answer is insecure,"
+		    " DANE never applies");
+	return 0;
+}
+
+void
+conf_dns(const struct conf *c, int want_tlsa, int history,
+    struct dns_conf *dc)
+{
+	const struct pol *p = c->pol;
+
+	memset(dc, 0, sizeof(*dc));
+	snprintf(dc->resolver, sizeof(dc->resolver), "%s", p->dns.resolver);
+	dc->trust_ad = p->dns.trust_ad;
+	dc->anchors = c->anchors;
+	dc->timeout_ms = p->dns.timeout_ms;
+	dc->want_tlsa = want_tlsa;
+	dc->state_dir = history ? p->state_dir : NULL;
 }
 
 static int
@@ -164,6 +232,7 @@ conf_load(const char *path, struct conf **out, char *err, size_t errlen)
 		return -1;
 	}
 	if (load_trust(c, err, errlen) != 0 ||
+	    load_dns(c, err, errlen) != 0 ||
 	    load_certs(c, now, err, errlen) != 0) {
 		conf_free(c);
 		return -1;
@@ -504,6 +573,58 @@ report_rule(const struct conf *c, const struct pol_rule *r, FILE *f)
 	fprintf(f, "\n");
 }
 
+/*
+ * The TLSA records to publish for each served chain (RFC 6698, RFC
+ * 7673): DANE-EE for the key, and DANE-TA for the topmost certificate
+ * served above it, at each port an s2s listener takes.  The owner name
+ * is the domain, which is right when the domain is its own server; with
+ * SRV records, the same records go under each target's name.
+ */
+static void
+report_tlsa(const struct conf *c, FILE *f)
+{
+	const struct pol *p = c->pol;
+	uint16_t ports[16];
+	size_t nports = 0;
+
+	for (size_t i = 0; i < p->nlisteners && nports < 16; i++) {
+		const struct pol_listener *li = &p->listeners[i];
+		size_t k;
+
+		if (li->role != POL_ROLE_S2S)
+			continue;
+		for (k = 0; k < nports; k++)
+			if (ports[k] == li->port)
+				break;
+		if (k == nports)
+			ports[nports++] = li->port;
+	}
+	if (nports == 0)
+		return;
+	fprintf(f, "TLSA records to publish (under each SRV target's name"
+	    " instead of the domain's where SRV records point elsewhere):\n");
+	for (size_t i = 0; i < p->ndomains; i++) {
+		const struct pol_domain *d = &p->domains[i];
+
+		for (size_t j = 0; j < cs_chains(c->cs, d->name); j++) {
+			char ee[130], ta[130];
+			int have_ta = cs_chain_tlsa(c->cs, d->name, j, 1, 1, 1,
+			    ta, sizeof(ta)) == 0;
+
+			if (cs_chain_tlsa(c->cs, d->name, j, 0, 1, 1, ee,
+			    sizeof(ee)) != 0)
+				continue;
+			for (size_t k = 0; k < nports; k++) {
+				fprintf(f, "  _%u._tcp.%s. IN TLSA 3 1 1 %s\n",
+				    ports[k], d->name, ee);
+				if (have_ta)
+					fprintf(f, "  _%u._tcp.%s. IN TLSA 2 1 1"
+					    " %s\n", ports[k], d->name, ta);
+			}
+		}
+	}
+}
+
 int
 conf_report(const struct conf *c, FILE *f)
 {
@@ -596,6 +717,7 @@ conf_report(const struct conf *c, FILE *f)
 			    "not verified by the trust anchors", spki);
 		}
 	}
+	report_tlsa(c, f);
 	if (p->minimum_grade[0] == '\0')
 		return 0;
 	if (worst != NULL && pol_grade_cmp(worst, p->minimum_grade) < 0) {

@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
+#include <gnutls/dane.h>
 #include <gnutls/gnutls.h>
 
 #include "certstore/certstore.h"
@@ -37,7 +38,24 @@ struct conf {
 	struct xs_limits	 xlim;
 	struct conf_note	*notes;		/* certificates, coverage */
 	size_t			 nnotes;
+	/* DNSSEC trust anchors (an ldns_rr_list), NULL: not validating. */
+	struct ldns_struct_rr_list *anchors;
+	/*
+	 * What certstore matches TLSA records with (libgnutls-dane reads
+	 * only its flags, so every thread shares it).
+	 */
+	dane_state_t		 dane;
 };
+
+struct dns_conf;
+
+/*
+ * How a lookup for c asks and what it believes; want_tlsa for DANE,
+ * history to compare with the peer history.  dc's pointers live as long
+ * as c.
+ */
+void		 conf_dns(const struct conf *c, int want_tlsa, int history,
+		    struct dns_conf *dc);
 
 /*
  * Load path into a new conf with one reference: the policy, the trust

@@ -170,6 +170,13 @@ request_allowed(struct leg *l, const char *from)
 	/* Checked now, when the request arrives (ID-10). */
 	if (s->peer_pkix && peer_covers(l, norm))
 		return 1;
+	/*
+	 * The certificate check of this stream (PKIX with a secure SRV
+	 * target as a name, DANE, POSH, a pin) authenticated the domain of
+	 * its header, and that domain only (RFC 7712 section 4.4).
+	 */
+	if (strcmp(norm, s->peer_domain) == 0 && s->verify != VERIFY_NONE)
+		return 1;
 	/* A dialback for a domain the certificate does not cover. */
 	sev_identity_mismatch(s, norm, s->cert, r->action == POL_REPORT ?
 	    "reported" : "refused");

@@ -1,5 +1,6 @@
 /*
- * dns.c: SRV and address lookups with ldns on the libuv threadpool.
+ * dns.c: SRV, address and TLSA lookups with ldns on the libuv threadpool,
+ * each answer with its DNSSEC status.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -8,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <gnutls/crypto.h>
 #include <ldns/ldns.h>
 
 #include "dns.h"
+#include "dnssec.h"
 #include "log.h"
 #include "session.h"
 #include "worker.h"
@@ -27,6 +30,14 @@ struct dns_req {
 	struct dns_conf		 conf;
 	dns_done_fn		*done;
 	struct dns_answer	 a;
+};
+
+/* One lookup's way of asking and judging, on the threadpool. */
+struct asker {
+	ldns_resolver		*r;
+	const struct dns_conf	*conf;
+	struct dnsval		*val;		/* with trust anchors */
+	char			 why[160];	/* why the last was bogus */
 };
 
 /*
@@ -53,13 +64,14 @@ slot(const char *domain)
 }
 
 static int
-cache_get(const char *domain, struct dns_answer *out)
+cache_get(const char *domain, int want_tlsa, struct dns_answer *out)
 {
 	unsigned i = slot(domain);
 	int hit = 0;
 
 	pthread_mutex_lock(&cache_mtx);
 	if (cache[i] != NULL && strcmp(cache[i]->domain, domain) == 0 &&
+	    (cache[i]->with_tlsa || !want_tlsa) &&
 	    cache[i]->expires > now_ms()) {
 		*out = *cache[i];
 		hit = 1;
@@ -137,8 +149,13 @@ make_resolver(const struct dns_conf *dc, struct dns_answer *a)
 		    "no resolver in /etc/resolv.conf");
 		return NULL;
 	}
-	/* Ask for DNSSEC (DO) and recursion; the AD bit says "validated". */
+	/*
+	 * Ask for DNSSEC (DO) and recursion.  Validating here, ask with CD
+	 * too: the records and signatures as they are, whatever the
+	 * resolver thinks of them; else the AD bit says "validated".
+	 */
 	ldns_resolver_set_dnssec(r, true);
+	ldns_resolver_set_dnssec_cd(r, dc->anchors != NULL);
 	ldns_resolver_set_recursive(r, true);
 	ldns_resolver_set_defnames(r, false);
 	ldns_resolver_set_dnsrch(r, false);
@@ -150,21 +167,27 @@ make_resolver(const struct dns_conf *dc, struct dns_answer *a)
 }
 
 /*
- * One question.  Returns 0 with *pkt (NOERROR or NXDOMAIN), or DNS_E_*.
- * A SERVFAIL is asked again with CD set: an answer then means the data
- * exists but failed validation, which is bogus, not a failure to reach.
+ * One question.  Returns 0 with *pkt (NOERROR or NXDOMAIN) and *sec, or
+ * DNS_E_*; DNS_E_BOGUS with *sec DNS_SEC_BOGUS and q->why when the
+ * answer failed validation.
+ *
+ * Trusting the AD bit, a SERVFAIL is asked again with CD set: an answer
+ * then means the data exists but failed validation, which is bogus, not
+ * a failure to reach.  Validating here, the question already had CD.
  */
 static int
-query(ldns_resolver *r, const struct dns_conf *dc, const char *name,
-    ldns_rr_type type, ldns_pkt **pkt, enum dns_sec *sec)
+query(struct asker *q, const char *name, ldns_rr_type type, ldns_pkt **pkt,
+    enum dns_sec *sec)
 {
 	ldns_rdf *dn = ldns_dname_new_frm_str(name);
+	ldns_resolver *r = q->r;
 	ldns_status st;
 	ldns_pkt *p = NULL;
 	int rc = 0;
 
 	*pkt = NULL;
 	*sec = DNS_SEC_INSECURE;
+	q->why[0] = '\0';
 	if (dn == NULL)
 		return DNS_E_NXDOMAIN;
 	st = ldns_resolver_query_status(&p, r, dn, type, LDNS_RR_CLASS_IN,
@@ -173,7 +196,7 @@ query(ldns_resolver *r, const struct dns_conf *dc, const char *name,
 		rc = DNS_E_TIMEOUT;
 		goto out;
 	}
-	if (ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL) {
+	if (ldns_pkt_get_rcode(p) == LDNS_RCODE_SERVFAIL && q->val == NULL) {
 		ldns_pkt *cd = NULL;
 
 		ldns_pkt_free(p);
@@ -185,6 +208,8 @@ query(ldns_resolver *r, const struct dns_conf *dc, const char *name,
 		    ldns_pkt_get_rcode(cd) != LDNS_RCODE_SERVFAIL) {
 			*sec = DNS_SEC_BOGUS;
 			rc = DNS_E_BOGUS;
+			snprintf(q->why, sizeof(q->why), "the resolver"
+			    " found it bogus");
 		}
 		ldns_pkt_free(cd);
 		goto out;
@@ -194,7 +219,14 @@ query(ldns_resolver *r, const struct dns_conf *dc, const char *name,
 		rc = DNS_E_SERVFAIL;
 		goto out;
 	}
-	if (dc->trust_ad && ldns_pkt_ad(p))
+	if (q->val != NULL) {
+		*sec = dnsval_check(q->val, p, dn, type, q->why,
+		    sizeof(q->why));
+		if (*sec == DNS_SEC_BOGUS) {
+			rc = DNS_E_BOGUS;
+			goto out;
+		}
+	} else if (q->conf->trust_ad && ldns_pkt_ad(p))
 		*sec = DNS_SEC_SECURE;
 	*pkt = p;
 	p = NULL;
@@ -202,6 +234,19 @@ out:
 	ldns_pkt_free(p);
 	ldns_rdf_deep_free(dn);
 	return rc;
+}
+
+static void
+bogus(struct dns_answer *a, const struct asker *q, const char *name,
+    const char *type)
+{
+	/* The first bogus question is the one reported. */
+	if (a->bogus_name[0] != '\0')
+		return;
+	snprintf(a->bogus_name, sizeof(a->bogus_name), "%s", name);
+	snprintf(a->bogus_type, sizeof(a->bogus_type), "%s", type);
+	snprintf(a->bogus_why, sizeof(a->bogus_why), "%s",
+	    q->why[0] != '\0' ? q->why : "validation failed");
 }
 
 static void
@@ -240,10 +285,9 @@ dname_str(const ldns_rdf *rd, char *out, size_t len)
  * only record is the "." target.  Returns 0 or DNS_E_*.
  */
 static int
-srv(ldns_resolver *r, struct dns_req *q, const char *service, int direct,
+srv(struct asker *q, struct dns_answer *a, const char *service, int direct,
     int *dot, uint32_t *ttl)
 {
-	struct dns_answer *a = &q->a;
 	char name[300];
 	ldns_rr_list *l;
 	enum dns_sec sec;
@@ -252,19 +296,16 @@ srv(ldns_resolver *r, struct dns_req *q, const char *service, int direct,
 
 	*dot = 0;
 	snprintf(name, sizeof(name), "%s._tcp.%s.", service, a->domain);
-	if ((rc = query(r, &q->conf, name, LDNS_RR_TYPE_SRV, &p, &sec)) != 0) {
-		if (rc == DNS_E_BOGUS) {
-			snprintf(a->bogus_name, sizeof(a->bogus_name), "%s",
-			    name);
-			snprintf(a->bogus_type, sizeof(a->bogus_type), "SRV");
-		}
+	if ((rc = query(q, name, LDNS_RR_TYPE_SRV, &p, &sec)) != 0) {
+		if (rc == DNS_E_BOGUS)
+			bogus(a, q, name, "SRV");
 		return rc;
 	}
+	/* Records or their absence: either must be secure (RFC 7673). */
+	if (sec != DNS_SEC_SECURE)
+		a->srv_sec = DNS_SEC_INSECURE;
 	l = ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_SRV,
 	    LDNS_SECTION_ANSWER);
-	if (l != NULL && ldns_rr_list_rr_count(l) > 0 &&
-	    sec != DNS_SEC_SECURE)
-		a->srv_sec = DNS_SEC_INSECURE;
 	min_ttl(ttl, l);
 	for (size_t i = 0; l != NULL && i < ldns_rr_list_rr_count(l); i++) {
 		ldns_rr *rr = ldns_rr_list_rr(l, i);
@@ -348,74 +389,203 @@ order(struct dns_answer *a)
 	}
 }
 
-static void
-addresses(ldns_resolver *r, struct dns_req *q, struct dns_target *t,
-    uint32_t *ttl)
+/*
+ * The A and AAAA records of name into addrs[max] with port.  Returns how
+ * many; *sec is secure only if every answer was, bogus if one was.
+ */
+static unsigned
+lookup_addrs(struct asker *q, struct dns_answer *a, const char *host,
+    uint16_t port, struct sockaddr_storage *addrs, unsigned max,
+    enum dns_sec *sec, uint32_t *ttl)
 {
 	static const ldns_rr_type types[] = { LDNS_RR_TYPE_AAAA,
 	    LDNS_RR_TYPE_A };
 	char name[300];
-	int secure = 1, any = 0;
+	unsigned n = 0;
+	int secure = 1, any = 0, bog = 0;
 
-	snprintf(name, sizeof(name), "%s.", t->host);
+	snprintf(name, sizeof(name), "%s.", host);
 	for (size_t k = 0; k < 2; k++) {
-		enum dns_sec sec;
+		enum dns_sec one;
 		ldns_rr_list *l;
 		ldns_pkt *p;
 
-		if (query(r, &q->conf, name, types[k], &p, &sec) != 0) {
-			if (sec == DNS_SEC_BOGUS) {
-				t->addr_sec = DNS_SEC_BOGUS;
-				snprintf(q->a.bogus_name,
-				    sizeof(q->a.bogus_name), "%s", name);
-				snprintf(q->a.bogus_type,
-				    sizeof(q->a.bogus_type), "%s",
-				    k == 0 ? "AAAA" : "A");
+		if (query(q, name, types[k], &p, &one) != 0) {
+			if (one == DNS_SEC_BOGUS) {
+				bog = 1;
+				if (a != NULL)
+					bogus(a, q, name, k == 0 ? "AAAA" :
+					    "A");
 			}
+			secure = 0;
 			continue;
 		}
+		if (one != DNS_SEC_SECURE)
+			secure = 0;
 		l = ldns_pkt_rr_list_by_type(p, types[k], LDNS_SECTION_ANSWER);
-		min_ttl(ttl, l);
+		if (ttl != NULL)
+			min_ttl(ttl, l);
 		for (size_t i = 0; l != NULL && i < ldns_rr_list_rr_count(l) &&
-		    t->naddrs < DNS_MAX_ADDRS; i++) {
+		    n < max; i++) {
 			ldns_rdf *rd = ldns_rr_rdf(ldns_rr_list_rr(l, i), 0);
 			struct sockaddr_storage *ss;
 			size_t sl;
 
-			ss = ldns_rdf2native_sockaddr_storage(rd, t->port, &sl);
+			ss = ldns_rdf2native_sockaddr_storage(rd, port, &sl);
 			if (ss == NULL)
 				continue;
-			t->addrs[t->naddrs++] = *ss;
+			addrs[n++] = *ss;
 			free(ss);
 			any = 1;
-			if (sec != DNS_SEC_SECURE)
-				secure = 0;
 		}
 		ldns_rr_list_deep_free(l);
 		ldns_pkt_free(p);
 	}
-	if (t->addr_sec != DNS_SEC_BOGUS)
-		t->addr_sec = any && secure ? DNS_SEC_SECURE : DNS_SEC_INSECURE;
+	*sec = bog ? DNS_SEC_BOGUS : any && secure ? DNS_SEC_SECURE :
+	    DNS_SEC_INSECURE;
+	return n;
 }
 
 static void
-work(uv_work_t *w)
+addresses(struct asker *q, struct dns_answer *a, struct dns_target *t,
+    uint32_t *ttl)
 {
-	struct dns_req *q = container_of(w, struct dns_req, work);
-	struct dns_answer *a = &q->a;
-	uint32_t ttl = MAX_TTL;
-	int dot_s = 0, dot = 0, rc;
-	ldns_resolver *r;
+	t->naddrs = lookup_addrs(q, a, t->host, t->port, t->addrs,
+	    DNS_MAX_ADDRS, &t->addr_sec, ttl);
+}
 
-	if (cache_get(a->domain, a))
-		return;
-	if ((r = make_resolver(&q->conf, a)) == NULL) {
-		a->rc = DNS_E_CONFIG;
+/*
+ * TLSA at _port._tcp.host for t (RFC 7673 section 3), its records into
+ * a->tlsa.
+ */
+static void
+tlsa(struct asker *q, struct dns_answer *a, struct dns_target *t,
+    uint32_t *ttl)
+{
+	char name[300];
+	ldns_rr_list *l;
+	enum dns_sec sec;
+	ldns_pkt *p;
+	int rc;
+
+	snprintf(name, sizeof(name), "_%u._tcp.%s.", t->port, t->host);
+	if ((rc = query(q, name, LDNS_RR_TYPE_TLSA, &p, &sec)) != 0) {
+		if (rc == DNS_E_BOGUS) {
+			t->tlsa = DNS_TLSA_BOGUS;
+			bogus(a, q, name, "TLSA");
+		} else
+			t->tlsa = DNS_TLSA_FAILED;
 		return;
 	}
+	l = ldns_pkt_rr_list_by_type(p, LDNS_RR_TYPE_TLSA,
+	    LDNS_SECTION_ANSWER);
+	min_ttl(ttl, l);
+	t->tlsa_off = a->tlsa_used;
+	for (size_t i = 0; l != NULL && i < ldns_rr_list_rr_count(l); i++) {
+		ldns_rr *rr = ldns_rr_list_rr(l, i);
+		unsigned char *o = a->tlsa + a->tlsa_used;
+		const ldns_rdf *d;
+		size_t len;
+
+		if (ldns_rr_rd_count(rr) != 4 ||
+		    ldns_rdf_size(ldns_rr_rdf(rr, 0)) != 1 ||
+		    ldns_rdf_size(ldns_rr_rdf(rr, 1)) != 1 ||
+		    ldns_rdf_size(ldns_rr_rdf(rr, 2)) != 1)
+			continue;
+		d = ldns_rr_rdf(rr, 3);
+		len = ldns_rdf_size(d);
+		if (len > 0xffff || a->tlsa_used + 5 + len > sizeof(a->tlsa)) {
+			/* Records we cannot keep are records we cannot check. */
+			t->tlsa = DNS_TLSA_FAILED;
+			t->ntlsa = 0;
+			ldns_rr_list_deep_free(l);
+			ldns_pkt_free(p);
+			return;
+		}
+		o[0] = ldns_rdf_data(ldns_rr_rdf(rr, 0))[0];
+		o[1] = ldns_rdf_data(ldns_rr_rdf(rr, 1))[0];
+		o[2] = ldns_rdf_data(ldns_rr_rdf(rr, 2))[0];
+		o[3] = (unsigned char)(len >> 8);
+		o[4] = (unsigned char)len;
+		memcpy(o + 5, ldns_rdf_data(d), len);
+		a->tlsa_used += 5 + (unsigned)len;
+		t->ntlsa++;
+	}
+	if (sec != DNS_SEC_SECURE)
+		t->tlsa = DNS_TLSA_INSECURE;
+	else
+		t->tlsa = t->ntlsa > 0 ? DNS_TLSA_SECURE : DNS_TLSA_NONE;
+	ldns_rr_list_deep_free(l);
+	ldns_pkt_free(p);
+}
+
+size_t
+dns_tlsa_records(const struct dns_answer *a, const struct dns_target *t,
+    struct cs_tlsa *out, size_t max)
+{
+	size_t n = 0, off = t->tlsa_off;
+
+	for (unsigned i = 0; i < t->ntlsa && n < max; i++) {
+		const unsigned char *o = a->tlsa + off;
+		size_t len;
+
+		if (off + 5 > a->tlsa_used)
+			break;
+		len = (size_t)o[3] << 8 | o[4];
+		if (off + 5 + len > a->tlsa_used)
+			break;
+		out[n].usage = o[0];
+		out[n].selector = o[1];
+		out[n].mtype = o[2];
+		out[n].data = o + 5;
+		out[n].len = len;
+		n++;
+		off += 5 + len;
+	}
+	return n;
+}
+
+/* The way of asking for one lookup; NULL with a->error on failure. */
+static int
+asker_init(struct asker *q, const struct dns_conf *dc,
+    struct dns_answer *a)
+{
+	memset(q, 0, sizeof(*q));
+	q->conf = dc;
+	if ((q->r = make_resolver(dc, a)) == NULL)
+		return DNS_E_CONFIG;
+	if (dc->anchors != NULL && (q->val = dnsval_new(q->r,
+	    (const ldns_rr_list *)dc->anchors, time(NULL))) == NULL) {
+		ldns_resolver_deep_free(q->r);
+		return DNS_E_NOMEM;
+	}
+	return 0;
+}
+
+static void
+asker_free(struct asker *q)
+{
+	dnsval_free(q->val);
+	if (q->r != NULL)
+		ldns_resolver_deep_free(q->r);
+}
+
+static void
+resolve(struct dns_req *rq)
+{
+	struct dns_answer *a = &rq->a;
+	uint32_t ttl = MAX_TTL;
+	int dot_s = 0, dot = 0, rc;
+	struct asker q;
+
+	if ((rc = asker_init(&q, &rq->conf, a)) != 0) {
+		a->rc = rc;
+		return;
+	}
+	a->with_tlsa = rq->conf.want_tlsa;
 	a->srv_sec = DNS_SEC_SECURE;
-	if ((rc = srv(r, q, "_xmpps-server", 1, &dot_s, &ttl)) != 0 ||
-	    (rc = srv(r, q, "_xmpp-server", 0, &dot, &ttl)) != 0) {
+	if ((rc = srv(&q, a, "_xmpps-server", 1, &dot_s, &ttl)) != 0 ||
+	    (rc = srv(&q, a, "_xmpp-server", 0, &dot, &ttl)) != 0) {
 		/* Bogus is a failure, never a reason to fall back (DNS-4). */
 		a->rc = rc;
 		if (rc == DNS_E_BOGUS)
@@ -432,15 +602,24 @@ work(uv_work_t *w)
 	} else {
 		struct dns_target *t = &a->targets[0];
 
-		/* No SRV at all: the domain itself on the default port. */
+		/*
+		 * No SRV at all: the domain itself on the default port.
+		 * srv_sec stays what the absence of SRV records was.
+		 */
 		memset(t, 0, sizeof(*t));
 		snprintf(t->host, sizeof(t->host), "%s", a->domain);
 		t->port = XMPP_S2S_PORT;
 		a->ntargets = 1;
-		a->srv_sec = DNS_SEC_INSECURE;
 	}
-	for (unsigned i = 0; i < a->ntargets; i++)
-		addresses(r, q, &a->targets[i], &ttl);
+	for (unsigned i = 0; i < a->ntargets; i++) {
+		struct dns_target *t = &a->targets[i];
+
+		addresses(&q, a, t, &ttl);
+		/* DANE needs the way to the target secure (DNS-5). */
+		if (rq->conf.want_tlsa && a->srv_sec == DNS_SEC_SECURE &&
+		    t->addr_sec == DNS_SEC_SECURE && t->naddrs > 0)
+			tlsa(&q, a, t, &ttl);
+	}
 	if (!a->from_srv && a->targets[0].naddrs == 0) {
 		a->rc = a->targets[0].addr_sec == DNS_SEC_BOGUS ? DNS_E_BOGUS :
 		    DNS_E_NXDOMAIN;
@@ -451,7 +630,77 @@ work(uv_work_t *w)
 out:
 	if (a->rc != 0 && a->error[0] == '\0')
 		snprintf(a->error, sizeof(a->error), "%s", dns_strerror(a->rc));
-	ldns_resolver_deep_free(r);
+	asker_free(&q);
+}
+
+/* The answer against the peer history (read, never written, here). */
+static void
+history(struct dns_req *rq)
+{
+	struct dns_answer *a = &rq->a;
+	struct cs_history h;
+	size_t len = 0;
+
+	a->srv[0] = a->prev_srv[0] = '\0';
+	a->changes = 0;
+	if (a->rc != DNS_OK)
+		return;
+	if (!a->from_srv)
+		snprintf(a->srv, sizeof(a->srv), ".");
+	else
+		for (unsigned i = 0; i < a->ntargets; i++) {
+			int n = snprintf(a->srv + len, sizeof(a->srv) - len,
+			    "%s%s:%u", len > 0 ? " " : "", a->targets[i].host,
+			    a->targets[i].port);
+
+			if (n < 0 || (size_t)n >= sizeof(a->srv) - len)
+				break;
+			len += (size_t)n;
+		}
+	if (rq->conf.state_dir == NULL ||
+	    cs_history_load(rq->conf.state_dir, a->domain, &h, NULL) != 0)
+		return;
+	a->changes = cs_history_observe_dns(&h, a->srv,
+	    a->srv_sec == DNS_SEC_SECURE) &
+	    (CS_HIST_SRV_CHANGED | CS_HIST_DNSSEC_LOST);
+	if (a->changes & CS_HIST_SRV_CHANGED)
+		snprintf(a->prev_srv, sizeof(a->prev_srv), "%s", h.prev_srv);
+	/* The history's own list is sorted: log that one. */
+	snprintf(a->srv, sizeof(a->srv), "%s", h.srv);
+}
+
+static void
+work(uv_work_t *w)
+{
+	struct dns_req *rq = container_of(w, struct dns_req, work);
+
+	if (!cache_get(rq->a.domain, rq->conf.want_tlsa, &rq->a))
+		resolve(rq);
+	history(rq);
+}
+
+int
+dns_addresses_blocking(const struct dns_conf *dc, const char *host,
+    uint16_t port, struct sockaddr_storage *out, unsigned max)
+{
+	struct dns_answer *a = calloc(1, sizeof(*a));
+	struct asker q;
+	enum dns_sec sec;
+	unsigned n;
+	int rc;
+
+	if (a == NULL)
+		return DNS_E_NOMEM;
+	if ((rc = asker_init(&q, dc, a)) != 0) {
+		free(a);
+		return rc;
+	}
+	n = lookup_addrs(&q, a, host, port, out, max, &sec, NULL);
+	asker_free(&q);
+	free(a);
+	if (sec == DNS_SEC_BOGUS)
+		return DNS_E_BOGUS;
+	return n > 0 ? (int)n : DNS_E_NXDOMAIN;
 }
 
 static void
@@ -514,6 +763,20 @@ dns_sec_name(enum dns_sec sec)
 	case DNS_SEC_INSECURE:	return "insecure";
 	case DNS_SEC_SECURE:	return "secure";
 	case DNS_SEC_BOGUS:	return "bogus";
+	}
+	return "?";
+}
+
+const char *
+dns_tlsa_name(enum dns_tlsa t)
+{
+	switch (t) {
+	case DNS_TLSA_UNASKED:	return "unasked";
+	case DNS_TLSA_NONE:	return "none";
+	case DNS_TLSA_INSECURE:	return "insecure";
+	case DNS_TLSA_SECURE:	return "secure";
+	case DNS_TLSA_BOGUS:	return "bogus";
+	case DNS_TLSA_FAILED:	return "failed";
 	}
 	return "?";
 }

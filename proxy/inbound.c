@@ -8,16 +8,20 @@
  * connection exists until the peer's post-TLS header names a served
  * domain (BACK-1).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
 #include "conf.h"
+#include "dns.h"
 #include "inbound.h"
 #include "leg.h"
 #include "log.h"
 #include "metrics.h"
 #include "peer.h"
+#include "posh.h"
 #include "relay.h"
+#include "secevent.h"
 #include "stream.h"
 #include "summary.h"
 #include "tls.h"
@@ -198,6 +202,15 @@ pretls_element(struct leg *l, const struct xs_event *ev)
 	    "plaintext-before-tls");
 }
 
+/* What a remote server's stream waits for before its header goes on. */
+struct s2s_in {
+	uint64_t		 header_end;	/* the header, in l->in */
+	int			 waiting;	/* DNS or POSH under way */
+	struct dns_answer	*ans;		/* its domain's, or NULL */
+	struct peer_check	*pc;		/* waiting for POSH */
+	char			 from[256];	/* "" without a from */
+};
+
 /* The peer history's verdict on a held stream's key: go on or refuse. */
 static void
 history_verdict(struct session *s, int allowed, uint64_t tag)
@@ -212,41 +225,237 @@ history_verdict(struct session *s, int allowed, uint64_t tag)
 	session_flush(s);
 }
 
-/*
- * A remote server's first header inside TLS: check its certificate
- * against its from and let the s2s-in rule decide (STANDARDS.md S2S-11,
- * S2S-13).  Returns 0 after refusing the stream, 1 to go on, 2 to go on
- * once the peer history has had its say (history_verdict).
- */
-static int
-s2s_peer(struct leg *l, const struct xs_header *h)
+void
+inbound_free(struct session *s)
 {
-	struct session *s = l->s;
-	struct sess_summary sum;
-	struct peer_check pc;
-	char from[256];
-	struct ev e;
-	int held, have = h->from != NULL &&
-	    pol_domain_normalise(h->from, from, sizeof(from)) == 0;
+	if (s->ib == NULL)
+		return;
+	free(s->ib->ans);
+	free(s->ib->pc);
+	free(s->ib);
+	s->ib = NULL;
+}
 
-	peer_verify(s, l, have ? from : NULL, &pc);
-	if (have)
-		snprintf(s->peer_domain, sizeof(s->peer_domain), "%s", from);
-	peer_record(s, l, &pc);
+/*
+ * The peer check is over: the header goes to the backend.  held: the
+ * peer history still has to say whether the key may change; the
+ * connection waits for history_verdict(), and what the remote sends
+ * meanwhile waits in l->in, bounded by the pre-auth limits.
+ */
+static void
+open_backend(struct session *s, struct leg *l, int held)
+{
+	const struct xs_header *h = xs_header(l->xs);
+	const struct pol_domain *d = s->domain;
+	const struct pol_addr *a = s->dir == POL_C2S ? &d->c2s_backend :
+	    &d->s2s_backend;
+	uint64_t end = s->ib != NULL ? s->ib->header_end : l->fwd_end;
+
+	if (a->text == NULL) {
+		log_host_unknown(s, h);
+		xs_reset(l->xs);
+		session_stream_error(s, "host-unknown", NULL, "no-backend");
+		return;
+	}
+	/* The header goes to the backend verbatim, once it is connected. */
+	l->fwd_end = end;
+	stream_set_prefix(&s->legacy, h->stream_prefix);
+	s->legacy.hdr_sent = 1;
+	s->phase = PH_RELAY;
+	if (!held)
+		backend_connect(s, a);
+}
+
+/*
+ * The check is decided: log the peer, remember it, and let the s2s-in
+ * rule decide (STANDARDS.md S2S-11, S2S-13).
+ */
+static void
+s2s_peer_finish(struct session *s, struct leg *l, struct peer_check *pc)
+{
+	struct s2s_in *ib = s->ib;
+	struct sess_summary sum;
+	struct ev e;
+	int held;
+
+	peer_record(s, l, pc);
 	/* The summary again, now with the peer's identity (OBS-1). */
 	session_summary(s, uv_now(&s->w->loop), &sum);
 	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "s2s.peer");
 	summary_ev(&sum, &e);
-	if (pc.method == PEER_NONE || pc.method == PEER_DIALBACK)
-		ev_str(&e, "reason", pc.reason);
+	if (pc->method == PEER_NONE || pc->method == PEER_DIALBACK)
+		ev_str(&e, "reason", pc->reason);
 	ev_end(&e);
-	held = have && pc.cert && peer_history(s, l, &pc, s->direct_tls ?
-	    -1 : 1, history_verdict, 0);
-	if (peer_allowed(s, &pc))
-		return held ? 2 : 1;
-	xs_reset(l->xs);
-	session_stream_error(s, "policy-violation", "authentication is"
-	    " required", "s2s-unauthenticated");
+	held = ib->from[0] != '\0' && pc->cert && peer_history(s, l, pc,
+	    s->direct_tls ? -1 : 1, NULL, -1, history_verdict, 0);
+	if (!peer_allowed(s, pc)) {
+		xs_reset(l->xs);
+		session_stream_error(s, "policy-violation", "authentication is"
+		    " required", "s2s-unauthenticated");
+		return;
+	}
+	ib->waiting = 0;
+	if (leg_read_start(l) != 0) {
+		session_abort(s, "read-failed");
+		return;
+	}
+	open_backend(s, l, held);
+}
+
+static void
+posh_checked(struct session *s, uintptr_t tag, int result,
+    const char *detail)
+{
+	struct s2s_in *ib = s->ib;
+	struct peer_check *pc;
+
+	if (ib == NULL || (pc = ib->pc) == NULL)
+		return;
+	ib->pc = NULL;
+	pc->posh = result > 0;
+	snprintf(pc->posh_detail, sizeof(pc->posh_detail), "%s", detail);
+	peer_decide(pc);
+	s2s_peer_finish(s, &s->remote, pc);
+	free(pc);
+	session_flush(s);
+}
+
+/* Check the certificate with what DNS said (ib->ans, maybe NULL). */
+static void
+s2s_peer_check(struct session *s, struct leg *l)
+{
+	struct s2s_in *ib = s->ib;
+	struct peer_dns dns = { ib->ans, -1 };
+	struct peer_check *pc;
+	const gnutls_datum_t *chain;
+	unsigned n = 0;
+
+	if ((pc = malloc(sizeof(*pc))) == NULL) {
+		session_abort(s, "enomem");
+		return;
+	}
+	peer_verify(s, l, ib->from[0] != '\0' ? ib->from : NULL, &dns, pc);
+	if (peer_wants_posh(pc) &&
+	    (chain = gnutls_certificate_get_peers(l->tls, &n)) != NULL &&
+	    n > 0) {
+		ib->pc = pc;
+		ib->waiting = 1;
+		if (posh_check(s, ib->from, &chain[0], 0, posh_checked) == 0)
+			return;
+		ib->pc = NULL;
+		pc->posh = 0;
+		snprintf(pc->posh_detail, sizeof(pc->posh_detail),
+		    "POSH: could not start the fetch");
+		peer_decide(pc);
+	}
+	s2s_peer_finish(s, l, pc);
+	free(pc);
+}
+
+/* The remote domain's SRV, addresses and TLSA are in. */
+static void
+peer_resolved(struct session *s, const struct dns_answer *a)
+{
+	struct s2s_in *ib = s->ib;
+	const struct pol_rule *r = pol_rule(s->conf->pol, POL_S2S_IN,
+	    ib->from);
+	const char *action = r->action == POL_REPORT ? "reported" :
+	    "refused";
+	int secure = a->rc == DNS_OK && a->srv_sec == DNS_SEC_SECURE;
+	struct ev e;
+
+	if (a->rc == DNS_E_BOGUS)
+		sev_dnssec_bogus(s, ib->from, a->bogus_name, a->bogus_type,
+		    a->bogus_why, "dane-unusable");
+	for (unsigned i = 0; a->rc == DNS_OK && i < a->ntargets; i++)
+		if (a->targets[i].tlsa == DNS_TLSA_BOGUS) {
+			char q[300];
+
+			snprintf(q, sizeof(q), "_%u._tcp.%s",
+			    a->targets[i].port, a->targets[i].host);
+			sev_dane_bogus(s, ib->from, q, a->bogus_why,
+			    "target-skipped");
+		}
+	if (r->dnssec == POL_DNSSEC_REQUIRE && !secure) {
+		sev_dnssec_insecure(s, ib->from, "SRV", action);
+		if (r->action != POL_REPORT) {
+			xs_reset(s->remote.xs);
+			session_stream_error(s, "policy-violation", "DNSSEC is"
+			    " required for the sending domain",
+			    "dnssec-insecure");
+			session_flush(s);
+			return;
+		}
+		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
+		    "policy.would_have_rejected");
+		ev_str(&e, "peer", s->peer);
+		ev_str(&e, "domain", ib->from);
+		ev_str(&e, "rule", r->name);
+		ev_u64(&e, "line", (uint64_t)r->line);
+		ev_str(&e, "reason", "DNSSEC required, answers insecure");
+		ev_end(&e);
+	}
+	/* A failed lookup leaves DANE out; the other methods decide. */
+	if (a->rc == DNS_OK && (ib->ans = malloc(sizeof(*ib->ans))) != NULL)
+		*ib->ans = *a;
+	s2s_peer_check(s, &s->remote);
+	session_flush(s);
+}
+
+static int
+lists(const struct pol_rule *r, enum pol_auth m)
+{
+	for (size_t i = 0; i < r->nauth; i++)
+		if (r->auth[i] == m)
+			return 1;
+	return 0;
+}
+
+/*
+ * A remote server's first header inside TLS: its certificate is checked
+ * against its from, after looking up that domain's DNS when the s2s-in
+ * rule wants DANE or DNSSEC.  Returns 1 to open the backend now, 0 if the
+ * stream waits or was refused.
+ */
+static int
+s2s_peer(struct leg *l, const struct xs_header *h, uint64_t header_end)
+{
+	struct session *s = l->s;
+	const struct pol_rule *r;
+	struct dns_conf dc;
+	struct s2s_in *ib;
+	char from[256];
+	int have = h->from != NULL &&
+	    pol_domain_normalise(h->from, from, sizeof(from)) == 0;
+
+	if ((ib = s->ib = calloc(1, sizeof(*ib))) == NULL) {
+		session_abort(s, "enomem");
+		return 0;
+	}
+	ib->header_end = header_end;
+	if (have) {
+		snprintf(ib->from, sizeof(ib->from), "%s", from);
+		snprintf(s->peer_domain, sizeof(s->peer_domain), "%s", from);
+	}
+	r = pol_rule(s->conf->pol, POL_S2S_IN, have ? from : NULL);
+	if (have && (lists(r, POL_AUTH_DANE) ||
+	    r->dnssec == POL_DNSSEC_REQUIRE)) {
+		/*
+		 * Its own SRV and TLSA records vouch for it (or not): the
+		 * stream waits for them, reading stopped, within pre-auth.
+		 */
+		conf_dns(s->conf, lists(r, POL_AUTH_DANE), 0, &dc);
+		leg_read_stop(l);
+		ib->waiting = 1;
+		if (dns_resolve_s2s(s, &dc, from, peer_resolved) == 0)
+			return 0;
+		ib->waiting = 0;
+		if (leg_read_start(l) != 0) {
+			session_abort(s, "read-failed");
+			return 0;
+		}
+	}
+	s2s_peer_check(s, l);
 	return 0;
 }
 
@@ -257,8 +466,7 @@ tls_header(struct leg *l, const struct xs_event *ev)
 	struct session *s = l->s;
 	const struct xs_header *h = xs_header(l->xs);
 	const struct pol_domain *d;
-	const struct pol_addr *a;
-	int bad, held = 1;
+	int bad;
 
 	if (ev->type != XS_EV_HEADER) {
 		session_stream_error(s, "bad-format", NULL, "no-header");
@@ -290,24 +498,31 @@ tls_header(struct leg *l, const struct xs_event *ev)
 	snprintf(s->to, sizeof(s->to), "%s", d->name);
 	snprintf(s->from, sizeof(s->from), "%s", h->from != NULL ? h->from :
 	    "");
-	if (s->dir == POL_S2S_IN && (held = s2s_peer(l, h)) == 0)
-		return;
-	a = s->dir == POL_C2S ? &d->c2s_backend : &d->s2s_backend;
-	if (a->text == NULL) {
-		log_host_unknown(s, h);
-		xs_reset(l->xs);
-		session_stream_error(s, "host-unknown", NULL, "no-backend");
+	if (s->dir == POL_S2S_IN) {
+		/* s2s_peer() opens the backend once the peer is checked. */
+		(void)s2s_peer(l, h, ev->end);
 		return;
 	}
-	/* The header goes to the backend verbatim, once it is connected. */
 	l->fwd_end = ev->end;
-	stream_set_prefix(&s->legacy, h->stream_prefix);
-	s->legacy.hdr_sent = 1;
-	s->phase = PH_RELAY;
-	/* What follows waits in l->in, bounded by the pre-auth limits. */
-	if (held == 2)
+	open_backend(s, l, 0);
+}
+
+/*
+ * While the peer check waits, the remote has nothing to say: it waits
+ * for our header and features.  Only white space is taken.
+ */
+static void
+waiting_event(struct leg *l, const struct xs_event *ev)
+{
+	struct session *s = l->s;
+
+	if (ev->type == XS_EV_SPACE) {
+		relay_drop(l, ev->end);
 		return;
-	backend_connect(s, a);
+	}
+	xs_reset(l->xs);
+	session_stream_error(s, "policy-violation", "wait for the stream"
+	    " features", "early-element");
 }
 
 static void
@@ -328,7 +543,10 @@ remote_event(void *arg, const struct xs_event *ev)
 		pretls_element(l, ev);
 		break;
 	case PH_TLS_HEADER:
-		tls_header(l, ev);
+		if (s->ib != NULL && s->ib->waiting)
+			waiting_event(l, ev);
+		else
+			tls_header(l, ev);
 		break;
 	case PH_RELAY:
 		relay_init_event(l, ev);

@@ -18,9 +18,11 @@
 
 #include "conf.h"
 #include "control.h"
+#include "dns.h"
 #include "event.h"
 #include "log.h"
 #include "metrics.h"
+#include "posh.h"
 #include "session.h"
 #include "ticket.h"
 #include "worker.h"
@@ -156,6 +158,9 @@ reload(void)
 	log_setlevel((enum log_level)c->pol->loglevel);
 	conf_prepare_state(c);
 	conf_install(c);
+	/* A new resolver or trust anchor judges answers anew. */
+	dns_cache_clear();
+	posh_cache_clear();
 	log_info("reloaded %s: configuration %u in force for new"
 	    " connections", conf_path, c->generation);
 	conf_log(c);

@@ -12,6 +12,8 @@
  *              header and features
  *   PROCEED    <starttls/> sent (offered or not), waiting for <proceed/>
  *   HANDSHAKE  TLS client handshake (direct TLS starts here)
+ *   POSH       TLS up; the remote's POSH document is being fetched, as
+ *              nothing else the rule lists authenticates it
  *   HISTORY    TLS up and verified, waiting for the peer history to say
  *              whether a changed key is refused (key-change
  *              "require-dane" only)
@@ -47,6 +49,7 @@
 #include "metrics.h"
 #include "outbound.h"
 #include "peer.h"
+#include "posh.h"
 #include "relay.h"
 #include "secevent.h"
 #include "stream.h"
@@ -57,8 +60,16 @@
 
 enum ob_phase {
 	OB_HEADER, OB_PAIR, OB_RESOLVE, OB_CONNECT, OB_FEATURES, OB_PROCEED,
-	OB_HANDSHAKE, OB_HISTORY, OB_TLS_HEADER, OB_SASL, OB_SASL_RESTART,
-	OB_DONE
+	OB_HANDSHAKE, OB_POSH, OB_HISTORY, OB_TLS_HEADER, OB_SASL,
+	OB_SASL_RESTART, OB_DONE
+};
+
+/* The peer history's say on an attempt's key (key-change). */
+enum ob_hist {
+	HIST_NONE,		/* not asked to wait for it */
+	HIST_WAIT,		/* asked, not yet in */
+	HIST_ALLOWED,
+	HIST_REFUSED
 };
 
 struct s2s_out {
@@ -80,6 +91,10 @@ struct s2s_out {
 	char			 first_id[128];	/* its id (db:verify) */
 	char			 our_id[33];	/* answered: the id we gave */
 	char			 remote_id[128]; /* the remote's stream id */
+	int			 routed;	/* a static route, not DNS */
+	uint64_t		 handshake_ms;	/* of the attempt, for logs */
+	struct peer_check	*pc;		/* waiting for POSH */
+	enum ob_hist		 hist;		/* this attempt's key */
 };
 
 static void backend_event(void *arg, const struct xs_event *ev);
@@ -174,6 +189,7 @@ outbound_free(struct session *s)
 	if (s->ob == NULL)
 		return;
 	free(s->ob->ans);
+	free(s->ob->pc);
 	free(s->ob);
 	s->ob = NULL;
 }
@@ -223,6 +239,9 @@ attempt_failed(struct session *s, const char *why)
 
 	snprintf(ob->last_error, sizeof(ob->last_error), "%s: %s",
 	    ob->target, why);
+	/* A POSH answer still to come is for nobody now. */
+	free(ob->pc);
+	ob->pc = NULL;
 	ev_begin(&e, LOG_LVL_WARNING, s->id, s->role, "s2s.attempt_failed");
 	ev_str(&e, "domain", s->peer_domain);
 	ev_str(&e, "target", ob->target);
@@ -333,6 +352,36 @@ start_attempt(struct session *s)
 	session_timer_update(s);
 }
 
+static int
+rule_lists(const struct pol_rule *r, enum pol_auth m)
+{
+	for (size_t i = 0; i < r->nauth; i++)
+		if (r->auth[i] == m)
+			return 1;
+	return 0;
+}
+
+/*
+ * May this target be tried under the rule?  Not when DANE is wanted and
+ * its TLSA answer was bogus or missing (DNS-5), nor when DNSSEC is
+ * required and its addresses were insecure; report mode tries it anyway,
+ * resolved() having said so.
+ */
+static int
+unusable(struct session *s, const struct dns_target *t)
+{
+	const struct pol_rule *r = pol_rule(s->conf->pol, POL_S2S_OUT,
+	    s->peer_domain);
+
+	if (s->ob->routed || r->action == POL_REPORT)
+		return 0;
+	if (rule_lists(r, POL_AUTH_DANE) && (t->tlsa == DNS_TLSA_BOGUS ||
+	    t->tlsa == DNS_TLSA_FAILED))
+		return 1;
+	return r->dnssec == POL_DNSSEC_REQUIRE &&
+	    t->addr_sec != DNS_SEC_SECURE;
+}
+
 /* The next usable address of this target, else the next target. */
 static void
 next_attempt(struct session *s)
@@ -346,7 +395,7 @@ next_attempt(struct session *s)
 		const struct dns_target *t = &a->targets[ob->ti];
 
 		/* Bogus addresses are failures, never fallbacks. */
-		if (t->addr_sec == DNS_SEC_BOGUS)
+		if (t->addr_sec == DNS_SEC_BOGUS || unusable(s, t))
 			continue;
 		if (ob->ai < t->naddrs) {
 			start_attempt(s);
@@ -357,22 +406,109 @@ next_attempt(struct session *s)
 	    " with TLS", "remote-unreachable");
 }
 
+/* "xmpp.example.org:5269 secure 2, ...": each target's TLSA, for logs. */
+static void
+tlsa_summary(const struct dns_answer *a, char *out, size_t outlen)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < a->ntargets && len < outlen; i++) {
+		const struct dns_target *t = &a->targets[i];
+
+		if (t->tlsa == DNS_TLSA_UNASKED)
+			continue;
+		len += (size_t)snprintf(out + len, outlen - len, "%s%s:%u %s",
+		    len > 0 ? ", " : "", t->host, t->port,
+		    dns_tlsa_name(t->tlsa));
+		if (t->tlsa == DNS_TLSA_SECURE && len < outlen)
+			len += (size_t)snprintf(out + len, outlen - len, " %u",
+			    t->ntlsa);
+	}
+}
+
+/* What DNS said that the rule, or the peer history, objects to. */
+static int
+dns_downgrades(struct session *s, const struct dns_answer *a)
+{
+	const struct pol_rule *r = pol_rule(s->conf->pol, POL_S2S_OUT,
+	    s->peer_domain);
+	const char *action = r->action == POL_REPORT ? "reported" :
+	    "refused";
+	int require = r->dnssec == POL_DNSSEC_REQUIRE, secure_addr = 0;
+	struct ev e;
+
+	if (a->changes & CS_HIST_SRV_CHANGED)
+		sev_srv_changed(s, s->peer_domain, a->prev_srv, a->srv,
+		    dns_sec_name(a->srv_sec), "allowed");
+	if (a->changes & CS_HIST_DNSSEC_LOST)
+		sev_dnssec_downgrade(s, s->peer_domain, require ? action :
+		    "allowed");
+	for (unsigned i = 0; i < a->ntargets; i++) {
+		const struct dns_target *t = &a->targets[i];
+		char q[300];
+
+		if (t->addr_sec == DNS_SEC_SECURE)
+			secure_addr = 1;
+		if (!rule_lists(r, POL_AUTH_DANE) ||
+		    (t->tlsa != DNS_TLSA_BOGUS && t->tlsa != DNS_TLSA_FAILED))
+			continue;
+		snprintf(q, sizeof(q), "_%u._tcp.%s", t->port, t->host);
+		if (t->tlsa == DNS_TLSA_BOGUS)
+			sev_dane_bogus(s, s->peer_domain, q, a->bogus_why,
+			    r->action == POL_REPORT ? "reported" :
+			    "target-skipped");
+		/* What s2s.unreachable says if no server is left. */
+		snprintf(s->ob->last_error, sizeof(s->ob->last_error),
+		    "%s: the TLSA answer is %s: the server is not used", q,
+		    t->tlsa == DNS_TLSA_BOGUS ? "bogus" : "missing");
+	}
+	if (!require)
+		return 0;
+	if (a->srv_sec != DNS_SEC_SECURE || !secure_addr) {
+		sev_dnssec_insecure(s, s->peer_domain, a->srv_sec !=
+		    DNS_SEC_SECURE ? "SRV" : "A/AAAA", action);
+		if (r->action == POL_REPORT) {
+			ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
+			    "policy.would_have_rejected");
+			ev_str(&e, "peer", s->peer);
+			ev_str(&e, "domain", s->peer_domain);
+			ev_str(&e, "rule", r->name);
+			ev_u64(&e, "line", (uint64_t)r->line);
+			ev_str(&e, "reason", "DNSSEC required, answers insecure");
+			ev_end(&e);
+			return 0;
+		}
+		snprintf(s->ob->last_error, sizeof(s->ob->last_error),
+		    "dns: DNSSEC required, the %s answers are insecure",
+		    a->srv_sec != DNS_SEC_SECURE ? "SRV" : "address");
+		give_up(s, "the remote domain's DNS is not signed",
+		    "dnssec-insecure");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 resolved(struct session *s, const struct dns_answer *a)
 {
 	struct s2s_out *ob = s->ob;
+	char tlsa[400];
 	struct ev e;
 
 	if (a->rc == DNS_E_BOGUS)
 		sev_dnssec_bogus(s, s->peer_domain, a->bogus_name,
-		    a->bogus_type, "refused");
+		    a->bogus_type, a->bogus_why, "refused");
+	tlsa_summary(a, tlsa, sizeof(tlsa));
 	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "s2s.resolved");
 	ev_str(&e, "domain", s->peer_domain);
 	if (a->rc != DNS_OK)
 		ev_str(&e, "error", a->error);
 	ev_bool(&e, "srv", a->from_srv);
-	ev_str(&e, "dnssec", dns_sec_name(a->srv_sec));
+	ev_str(&e, "dnssec", ob->routed ? "none" : dns_sec_name(a->srv_sec));
 	ev_u64(&e, "targets", a->ntargets);
+	if (tlsa[0] != '\0')
+		ev_str(&e, "tlsa", tlsa);
 	ev_end(&e);
 	if (a->rc != DNS_OK) {
 		snprintf(ob->last_error, sizeof(ob->last_error), "dns: %s",
@@ -381,6 +517,10 @@ resolved(struct session *s, const struct dns_answer *a)
 		    " offers no server-to-server service" :
 		    "the remote domain could not be resolved",
 		    a->rc == DNS_E_BOGUS ? "dnssec-bogus" : "dns-failed");
+		session_flush(s);
+		return;
+	}
+	if (!ob->routed && dns_downgrades(s, a) != 0) {
 		session_flush(s);
 		return;
 	}
@@ -398,15 +538,20 @@ static int
 route(struct session *s)
 {
 	const struct pol_route *r = pol_route(s->conf->pol, s->peer_domain);
-	struct dns_answer a;
+	struct dns_answer *a;
 	struct dns_target *t;
 	int rc;
 
 	if (r == NULL)
 		return 0;
-	memset(&a, 0, sizeof(a));
-	snprintf(a.domain, sizeof(a.domain), "%s", s->peer_domain);
-	t = &a.targets[0];
+	/* An answer is large: not on the stack. */
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		session_abort(s, "enomem");
+		return 1;
+	}
+	s->ob->routed = 1;
+	snprintf(a->domain, sizeof(a->domain), "%s", s->peer_domain);
+	t = &a->targets[0];
 	snprintf(t->host, sizeof(t->host), "%s", r->addr.host);
 	t->port = r->addr.port;
 	t->direct_tls = r->tls == POL_TLS_DIRECT;
@@ -416,11 +561,15 @@ route(struct session *s)
 	else
 		rc = uv_ip4_addr(r->addr.host, r->addr.port,
 		    (struct sockaddr_in *)&t->addrs[0]);
-	if (rc != 0)
+	if (rc != 0) {
+		free(a);
+		s->ob->routed = 0;
 		return 0;
+	}
 	t->naddrs = 1;
-	a.ntargets = 1;
-	resolved(s, &a);
+	a->ntargets = 1;
+	resolved(s, a);
+	free(a);
 	return 1;
 }
 
@@ -548,11 +697,9 @@ start_pair(struct session *s, const char *to, const char *from)
 	ob->phase = OB_RESOLVE;
 	if (route(s))
 		return;
-	memset(&dc, 0, sizeof(dc));
-	snprintf(dc.resolver, sizeof(dc.resolver), "%s",
-	    s->conf->pol->dns.resolver);
-	dc.trust_ad = s->conf->pol->dns.trust_ad;
-	dc.timeout_ms = s->conf->pol->dns.timeout_ms;
+	/* TLSA only where the rule would use it. */
+	conf_dns(s->conf, rule_lists(pol_rule(s->conf->pol, POL_S2S_OUT, to),
+	    POL_AUTH_DANE), 1, &dc);
 	if (dns_resolve_s2s(s, &dc, to, resolved) != 0)
 		give_up(s, "internal error", "dns-queue");
 }
@@ -915,6 +1062,47 @@ remote_input(struct leg *l, const char *p, size_t n)
 	relay_fed(l, rc);
 }
 
+static void tls_up_decided(struct session *s, struct peer_check *pc);
+
+/* The summary, once the remote's authentication is known (OBS-1). */
+static void
+log_established(struct session *s)
+{
+	struct s2s_out *ob = s->ob;
+	struct sess_summary sum;
+	struct ev e;
+
+	session_summary(s, uv_now(&s->w->loop), &sum);
+	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "tls.established");
+	ev_str(&e, "mode", ob->ans->targets[ob->ti].direct_tls ? "direct" :
+	    "starttls");
+	summary_ev(&sum, &e);
+	ev_u64(&e, "handshake_ms", ob->handshake_ms);
+	ev_end(&e);
+}
+
+/* The POSH document came (or did not): decide again, then go on. */
+static void
+posh_checked(struct session *s, uintptr_t attempt, int result,
+    const char *detail)
+{
+	struct s2s_out *ob = s->ob;
+	struct peer_check *pc = ob->pc;
+
+	/* An answer for an attempt given up since is of no use. */
+	if (ob->phase != OB_POSH || attempt != ob->attempts || pc == NULL)
+		return;
+	ob->pc = NULL;
+	pc->posh = result > 0;
+	snprintf(pc->posh_detail, sizeof(pc->posh_detail), "%s", detail);
+	peer_decide(pc);
+	peer_record(s, &s->remote, pc);
+	log_established(s);
+	tls_up_decided(s, pc);
+	free(pc);
+	session_flush(s);
+}
+
 /* TLS is up and the remote may go on: open the stream inside it. */
 static void
 remote_verified(struct session *s)
@@ -937,14 +1125,20 @@ remote_verified(struct session *s)
 	relay_flush(&s->legacy);
 }
 
-/* The peer history's verdict on this attempt's key. */
+/*
+ * The peer history's verdict on this attempt's key.  It may come while a
+ * POSH fetch is still out: then it is kept for tls_up_decided().
+ */
 static void
 history_verdict(struct session *s, int allowed, uint64_t attempt)
 {
 	struct s2s_out *ob = s->ob;
 
 	/* A verdict for an attempt given up meanwhile is moot. */
-	if (ob == NULL || ob->phase != OB_HISTORY || ob->attempts != attempt)
+	if (ob == NULL || ob->attempts != attempt || ob->hist != HIST_WAIT)
+		return;
+	ob->hist = allowed ? HIST_ALLOWED : HIST_REFUSED;
+	if (ob->phase != OB_HISTORY)
 		return;
 	if (!allowed)
 		attempt_failed(s, "its key changed and DANE does not vouch for"
@@ -954,44 +1148,83 @@ history_verdict(struct session *s, int allowed, uint64_t attempt)
 	session_flush(s);
 }
 
+/* The remote is who it says, or not; go on or try the next one. */
+static void
+tls_up_decided(struct session *s, struct peer_check *pc)
+{
+	struct s2s_out *ob = s->ob;
+
+	if (!peer_allowed(s, pc)) {
+		attempt_failed(s, pc->reason);
+		return;
+	}
+	switch (ob->hist) {
+	case HIST_WAIT:
+		/* Bounded by the attempt's deadline, as the handshake. */
+		ob->phase = OB_HISTORY;
+		return;
+	case HIST_REFUSED:
+		attempt_failed(s, "its key changed and DANE does not vouch for"
+		    " the new one");
+		return;
+	default:
+		remote_verified(s);
+	}
+}
+
 static void
 remote_tls_up(struct leg *l)
 {
 	struct session *s = l->s;
 	struct s2s_out *ob = s->ob;
-	struct sess_summary sum;
-	struct peer_check pc;
-	uint64_t now = uv_now(&s->w->loop);
-	struct ev e;
-	int held;
+	struct peer_check *pc;
+	struct peer_dns dns = { ob->routed ? NULL : ob->ans, (int)ob->ti };
 
-	peer_verify(s, l, s->peer_domain, &pc);
-	peer_record(s, l, &pc);
-	session_summary(s, now, &sum);
-	ev_begin(&e, LOG_LVL_INFO, s->id, s->role, "tls.established");
-	ev_str(&e, "mode", ob->ans->targets[ob->ti].direct_tls ? "direct" :
-	    "starttls");
-	summary_ev(&sum, &e);
-	ev_u64(&e, "handshake_ms", now - ob->t_attempt);
-	ev_end(&e);
+	if ((pc = malloc(sizeof(*pc))) == NULL) {
+		session_abort(s, "enomem");
+		return;
+	}
+	ob->handshake_ms = uv_now(&s->w->loop) - ob->t_attempt;
+	peer_verify(s, l, s->peer_domain, &dns, pc);
+	peer_record(s, l, pc);
 	metrics_tls(s->dir, gnutls_protocol_get_version(l->tls),
 	    gnutls_cipher_get(l->tls));
-	held = peer_history(s, l, &pc, ob->starttls, history_verdict,
-	    ob->attempts);
+	ob->hist = HIST_NONE;
+	if (peer_history(s, l, pc, ob->starttls, ob->routed ? NULL :
+	    ob->ans->srv, ob->routed ? -1 : ob->ans->srv_sec ==
+	    DNS_SEC_SECURE, history_verdict, ob->attempts))
+		ob->hist = HIST_WAIT;
 	/* Report mode lets a weaker handshake through; say so here. */
 	if (tlspolicy_check(l, pol_rule(s->conf->pol, POL_S2S_OUT,
-	    s->peer_domain)) != 0)
-		return;
-	if (!peer_allowed(s, &pc)) {
-		attempt_failed(s, pc.reason);
-		return;
-	}
-	if (held) {
-		/* Bounded by the attempt's deadline, as the handshake. */
-		ob->phase = OB_HISTORY;
+	    s->peer_domain)) != 0) {
+		log_established(s);
+		free(pc);
 		return;
 	}
-	remote_verified(s);
+	if (peer_wants_posh(pc)) {
+		const gnutls_datum_t *chain;
+		unsigned n = 0;
+
+		chain = gnutls_certificate_get_peers(l->tls, &n);
+		ob->pc = pc;
+		ob->phase = OB_POSH;
+		if (posh_check(s, s->peer_domain, &chain[0], ob->attempts,
+		    posh_checked) != 0) {
+			ob->pc = NULL;
+			pc->posh = 0;
+			snprintf(pc->posh_detail, sizeof(pc->posh_detail),
+			    "POSH: could not start the fetch");
+			peer_decide(pc);
+			peer_record(s, l, pc);
+			log_established(s);
+			tls_up_decided(s, pc);
+			free(pc);
+		}
+		return;
+	}
+	log_established(s);
+	tls_up_decided(s, pc);
+	free(pc);
 }
 
 uint64_t

@@ -22,20 +22,122 @@ peer_method_name(enum peer_method m)
 	case PEER_PKIX:		return "pkix";
 	case PEER_PIN:		return "pin";
 	case PEER_DANE:		return "dane";
+	case PEER_POSH:		return "posh";
 	case PEER_DIALBACK:	return "dialback";
 	}
 	return "?";
 }
 
+static int
+lists(const struct pol_rule *r, enum pol_auth m)
+{
+	for (size_t i = 0; i < r->nauth; i++)
+		if (r->auth[i] == m)
+			return 1;
+	return 0;
+}
+
+static void
+add_ref(struct peer_check *pc, const char *name)
+{
+	if (pc->nrefs == sizeof(pc->refs) / sizeof(pc->refs[0]) ||
+	    name == NULL || name[0] == '\0')
+		return;
+	for (size_t i = 0; i < pc->nrefs; i++)
+		if (strcmp(pc->refs[i], name) == 0)
+			return;
+	snprintf(pc->refs[pc->nrefs++], sizeof(pc->refs[0]), "%s", name);
+}
+
+/* "3 1 1 x2, 2 0 1": what a set holds, for the records. */
+static void
+describe(const struct cs_tlsa *t, size_t n, char *out, size_t outlen)
+{
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char label[12];
+		size_t same = 1;
+		int dup = 0;
+
+		for (size_t j = 0; j < i; j++)
+			if (t[j].usage == t[i].usage &&
+			    t[j].selector == t[i].selector &&
+			    t[j].mtype == t[i].mtype)
+				dup = 1;
+		if (dup)
+			continue;
+		for (size_t j = i + 1; j < n; j++)
+			if (t[j].usage == t[i].usage &&
+			    t[j].selector == t[i].selector &&
+			    t[j].mtype == t[i].mtype)
+				same++;
+		cs_tlsa_label(&t[i], label, sizeof(label));
+		if (same > 1)
+			len += (size_t)snprintf(out + len, outlen - len,
+			    "%s%s x%zu", len > 0 ? ", " : "", label, same);
+		else
+			len += (size_t)snprintf(out + len, outlen - len,
+			    "%s%s", len > 0 ? ", " : "", label);
+		if (len >= outlen) {
+			out[outlen - 1] = '\0';
+			return;
+		}
+	}
+}
+
+/*
+ * Match the chain against the TLSA set of target t of a, with the
+ * domain and (its SRV answer being secure) the target as names.
+ */
+static void
+dane_one(struct session *s, struct peer_check *pc,
+    const gnutls_datum_t *chain, unsigned n, const struct dns_answer *a,
+    int ti)
+{
+	const struct dns_target *t = &a->targets[ti];
+	struct cs_tlsa recs[32];
+	struct cs_dane_result r;
+	const char *names[2];
+	size_t k, nn = 0;
+
+	if (t->tlsa != DNS_TLSA_SECURE)
+		return;
+	k = dns_tlsa_records(a, t, recs, sizeof(recs) / sizeof(recs[0]));
+	names[nn++] = pc->ref;
+	if (a->srv_sec == DNS_SEC_SECURE && t->from_srv &&
+	    strcmp(t->host, pc->ref) != 0)
+		names[nn++] = t->host;
+	if (cs_dane_match(s->conf->cs, s->conf->dane, chain, n, recs, k,
+	    names, nn, time(NULL), &r) != 0 || r.usable == 0)
+		return;
+	if (!pc->dane_applies || (r.matched >= 0 && !pc->dane_matched)) {
+		/* The first set that applies, or the first that matches. */
+		pc->dane = r;
+		pc->dane_target = ti;
+		describe(recs, k, pc->tlsa, sizeof(pc->tlsa));
+	}
+	pc->dane_applies = 1;
+	if (r.matched >= 0)
+		pc->dane_matched = 1;
+}
+
 void
 peer_verify(struct session *s, struct leg *l, const char *ref,
-    struct peer_check *pc)
+    const struct peer_dns *dns, struct peer_check *pc)
 {
+	const struct dns_answer *a = dns != NULL ? dns->a : NULL;
 	const gnutls_datum_t *chain;
+	const char *refs[4];
 	unsigned n = 0;
 	int rc;
 
 	memset(pc, 0, sizeof(*pc));
+	pc->posh = -1;
+	pc->dane_target = -1;
+	pc->ref_which = -1;
+	pc->outbound = s->dir == POL_S2S_OUT;
 	pc->rule = pol_rule(s->conf->pol, s->dir, ref);
 	snprintf(pc->ref, sizeof(pc->ref), "%s", ref != NULL ? ref : "");
 	chain = gnutls_certificate_get_peers(l->tls, &n);
@@ -46,8 +148,21 @@ peer_verify(struct session *s, struct leg *l, const char *ref,
 		snprintf(pc->reason, sizeof(pc->reason),
 		    "no reference domain (the stream has no from)");
 	else {
-		rc = cs_verify_peer(s->conf->cs, chain, n, ref, CS_XMPP_SERVER,
-		    time(NULL), &pc->r);
+		/*
+		 * The domain, and with a secure SRV answer the target
+		 * (RFC 7673 section 4, STANDARDS.md ID-9): outbound the one
+		 * connected to, inbound any.
+		 */
+		add_ref(pc, ref);
+		if (a != NULL && a->srv_sec == DNS_SEC_SECURE && a->from_srv)
+			for (unsigned i = 0; i < a->ntargets; i++)
+				if (dns->ti < 0 || (unsigned)dns->ti == i)
+					add_ref(pc, a->targets[i].host);
+		for (size_t i = 0; i < pc->nrefs; i++)
+			refs[i] = pc->refs[i];
+		rc = cs_verify_peer_refs(s->conf->cs, chain, n, refs,
+		    pc->nrefs, CS_XMPP_SERVER, time(NULL), &pc->r,
+		    &pc->ref_which);
 		if (rc == 0) {
 			pc->verified = 1;
 			if (!pc->r.pkix)
@@ -62,10 +177,38 @@ peer_verify(struct session *s, struct leg *l, const char *ref,
 		if (pc->rule->npins > 0 && cs_pin_match(chain, n,
 		    pc->rule->pins, pc->rule->npins) >= 0)
 			pc->pinned = 1;
+		if (a != NULL && lists(pc->rule, POL_AUTH_DANE))
+			for (unsigned i = 0; i < a->ntargets; i++)
+				if (dns->ti < 0 || (unsigned)dns->ti == i)
+					dane_one(s, pc, chain, n, a, (int)i);
+	}
+	peer_decide(pc);
+}
+
+void
+peer_decide(struct peer_check *pc)
+{
+	const struct pol_rule *r = pc->rule;
+
+	pc->method = PEER_NONE;
+	/*
+	 * A secure, usable TLSA set for the server we reached makes its
+	 * match mandatory (RFC 7673 section 3): nothing stands in.
+	 */
+	if (pc->outbound && pc->dane_applies && !pc->dane_matched) {
+		snprintf(pc->reason, sizeof(pc->reason), "%s",
+		    pc->dane.reason);
+		return;
 	}
 	/* The first method of the rule that holds wins. */
-	for (size_t i = 0; i < pc->rule->nauth; i++) {
-		switch (pc->rule->auth[i]) {
+	for (size_t i = 0; i < r->nauth; i++) {
+		switch (r->auth[i]) {
+		case POL_AUTH_DANE:
+			if (pc->dane_matched) {
+				pc->method = PEER_DANE;
+				return;
+			}
+			break;
 		case POL_AUTH_PKIX:
 			if (pc->verified && pc->r.pkix &&
 			    pc->r.id != CS_ID_NONE) {
@@ -80,8 +223,11 @@ peer_verify(struct session *s, struct leg *l, const char *ref,
 				return;
 			}
 			break;
-		case POL_AUTH_DANE:
-			/* Decided by the DNS code, which sees the TLSA. */
+		case POL_AUTH_POSH:
+			if (pc->posh == 1) {
+				pc->method = PEER_POSH;
+				return;
+			}
 			break;
 		case POL_AUTH_DIALBACK:
 			pc->method = PEER_DIALBACK;
@@ -90,6 +236,30 @@ peer_verify(struct session *s, struct leg *l, const char *ref,
 			break;
 		}
 	}
+	if (pc->posh == 0 && pc->posh_detail[0] != '\0' &&
+	    !(pc->verified && pc->r.pkix && pc->r.id != CS_ID_NONE))
+		snprintf(pc->reason, sizeof(pc->reason), "%s",
+		    pc->posh_detail);
+	else if (pc->dane_applies && !pc->dane_matched &&
+	    strncmp(pc->reason, pc->dane.reason, strlen(pc->dane.reason))
+	    != 0) {
+		char was[sizeof(pc->reason)];
+
+		/* Inbound, DANE did not hold and nothing else did either. */
+		snprintf(was, sizeof(was), "%s", pc->reason);
+		snprintf(pc->reason, sizeof(pc->reason), "%.100s%s%.80s",
+		    pc->dane.reason, was[0] != '\0' ? "; " : "", was);
+	}
+}
+
+int
+peer_wants_posh(const struct peer_check *pc)
+{
+	/* Only when nothing else would let the peer in: it costs a fetch. */
+	return pc->posh < 0 && pc->cert && pc->ref[0] != '\0' &&
+	    lists(pc->rule, POL_AUTH_POSH) &&
+	    (pc->method == PEER_NONE || pc->method == PEER_DIALBACK) &&
+	    !(pc->outbound && pc->dane_applies && !pc->dane_matched);
 }
 
 void
@@ -104,7 +274,23 @@ peer_record(struct session *s, const struct leg *l,
 		s->verify = VERIFY_PIN;
 		break;
 	case PEER_DANE:
-		s->verify = VERIFY_DANE_EE;
+		switch (pc->dane.usage) {
+		case CS_TLSA_DANE_EE:
+			s->verify = VERIFY_DANE_EE;
+			break;
+		case CS_TLSA_DANE_TA:
+			s->verify = VERIFY_DANE_TA;
+			break;
+		case CS_TLSA_PKIX_EE:
+			s->verify = VERIFY_DANE_PKIX_EE;
+			break;
+		default:
+			s->verify = VERIFY_DANE_PKIX_TA;
+			break;
+		}
+		break;
+	case PEER_POSH:
+		s->verify = VERIFY_POSH;
 		break;
 	case PEER_NONE:
 	case PEER_DIALBACK:
@@ -141,10 +327,20 @@ peer_allowed(struct session *s, const struct peer_check *pc)
 	const char *domain = pc->ref[0] != '\0' ? pc->ref : "none";
 	struct ev e;
 
+	/*
+	 * TLSA records that the certificate does not match: a downgrade
+	 * attempt, or a broken deployment; either way the operator hears.
+	 */
+	if (pc->dane_applies && !pc->dane_matched)
+		sev_dane_mismatch(s, domain, pc->tlsa, s->cert,
+		    pc->method != PEER_NONE ? "allowed" : action);
 	if (pc->method != PEER_NONE)
 		return 1;
-	/* A chain fine but for the name: the catalogue event for that. */
-	if (pc->verified && pc->r.pkix && pc->r.id == CS_ID_NONE) {
+	if (pc->dane_applies && !pc->dane_matched) {
+		/* Logged above. */
+	} else if (pc->verified && pc->r.pkix && pc->r.id == CS_ID_NONE &&
+	    pc->posh != 0) {
+		/* A chain fine but for the name: the catalogue event. */
 		sev_identity_mismatch(s, domain, s->cert, action);
 	} else {
 		ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
@@ -211,11 +407,14 @@ struct hist_req {
 	unsigned char		 spki[32];
 	int			 have_spki;
 	int			 version, starttls;
+	char			 srv[CS_HIST_SRV_MAX];	/* "" not outbound */
+	int			 dnssec;
 	char			 issuer[256];
 	time_t			 not_before, not_after;
 	enum pol_keychange	 key_change;
 	int			 report;	/* the rule only reports */
 	int			 dane;		/* DANE vouched for the key */
+	const char		*tlsa;		/* for cert.changed */
 	char			 rule[256];	/* its name, line: for records */
 	int			 line;
 	/* Results. */
@@ -246,6 +445,9 @@ hist_work(uv_work_t *w)
 	if (q->have_spki)
 		cs_history_set_cert(&q->h, q->issuer, q->not_before,
 		    q->not_after);
+	/* What DNS said was compared, and logged, when it was asked. */
+	if (q->srv[0] != '\0')
+		(void)cs_history_observe_dns(&q->h, q->srv, q->dnssec);
 	/*
 	 * A refused key is not learnt: the history keeps the old one, so
 	 * that trying again is refused again.
@@ -257,6 +459,7 @@ hist_work(uv_work_t *w)
 		snprintf(q->error, sizeof(q->error), "%s: %s", d.file, d.msg);
 	pthread_mutex_unlock(&hist_lock);
 }
+
 static void
 iso(time_t t, char *out, size_t len)
 {
@@ -311,8 +514,7 @@ hist_done(uv_work_t *w, int status)
 		action = q->refused ? "refused" : q->dane ||
 		    q->key_change == POL_KEYCHANGE_ALLOW ? "allowed" :
 		    "reported";
-		sev_cert_changed(s, q->domain, &was, &now, q->dane ? "match" :
-		    "none", action);
+		sev_cert_changed(s, q->domain, &was, &now, q->tlsa, action);
 		if (strcmp(action, "reported") == 0) {
 			ev_begin(&e, LOG_LVL_WARNING, s->id, s->role,
 			    "policy.would_have_rejected");
@@ -348,8 +550,8 @@ out:
 
 int
 peer_history(struct session *s, const struct leg *l,
-    const struct peer_check *pc, int starttls, peer_history_fn *done,
-    uint64_t tag)
+    const struct peer_check *pc, int starttls, const char *srv, int dnssec,
+    peer_history_fn *done, uint64_t tag)
 {
 	const char *dir = s->conf->pol->state_dir;
 	struct hist_req *q;
@@ -378,8 +580,12 @@ peer_history(struct session *s, const struct leg *l,
 	q->report = pc->rule->action == POL_REPORT;
 	snprintf(q->rule, sizeof(q->rule), "%s", pc->rule->name);
 	q->line = pc->rule->line;
-	/* DANE's verdict is in by now: the DNS code sets it (OBS-3). */
-	q->dane = s->verify == VERIFY_DANE_EE || s->verify == VERIFY_DANE_TA;
+	snprintf(q->srv, sizeof(q->srv), "%s", srv != NULL ? srv : "");
+	q->dnssec = dnssec;
+	/* Does a TLSA record vouch for the key that may be new? */
+	q->dane = pc->dane_applies && pc->dane_matched;
+	q->tlsa = !pc->dane_applies ? "none" : pc->dane_matched ? "match" :
+	    "no-match";
 	/* Only a key that may be refused makes the stream wait. */
 	if (done != NULL && q->have_spki &&
 	    q->key_change == POL_KEYCHANGE_REQUIRE_DANE && !q->report) {

@@ -77,24 +77,62 @@ sev_dane_mismatch(const struct session *s, const char *domain,
 
 void
 sev_dane_bogus(const struct session *s, const char *domain,
-    const char *qname, const char *action)
+    const char *qname, const char *reason, const char *action)
 {
 	struct ev e;
 
 	begin(&e, LOG_LVL_ERROR, s, "dane.bogus", domain);
 	ev_str(&e, "qname", qname);
+	ev_str(&e, "reason", reason);
 	end(&e, action);
 }
 
 void
 sev_dnssec_bogus(const struct session *s, const char *domain,
-    const char *qname, const char *qtype, const char *action)
+    const char *qname, const char *qtype, const char *reason,
+    const char *action)
 {
 	struct ev e;
 
 	begin(&e, LOG_LVL_ERROR, s, "dnssec.bogus", domain);
 	ev_str(&e, "qname", qname);
 	ev_str(&e, "qtype", qtype);
+	ev_str(&e, "reason", reason);
+	end(&e, action);
+}
+
+void
+sev_dnssec_downgrade(const struct session *s, const char *domain,
+    const char *action)
+{
+	struct ev e;
+
+	begin(&e, LOG_LVL_ERROR, s, "dnssec.insecure_downgrade", domain);
+	end(&e, action);
+}
+
+void
+sev_dnssec_insecure(const struct session *s, const char *domain,
+    const char *what, const char *action)
+{
+	struct ev e;
+
+	begin(&e, LOG_LVL_WARNING, s, "dnssec.insecure", domain);
+	ev_str(&e, "qtype", what);
+	end(&e, action);
+}
+
+void
+sev_srv_changed(const struct session *s, const char *domain,
+    const char *old_srv, const char *new_srv, const char *dnssec,
+    const char *action)
+{
+	struct ev e;
+
+	begin(&e, LOG_LVL_WARNING, s, "dns.srv_changed", domain);
+	ev_str(&e, "old_srv", old_srv);
+	ev_str(&e, "new_srv", new_srv);
+	ev_str(&e, "dnssec", dnssec);
 	end(&e, action);
 }
 

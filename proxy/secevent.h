@@ -35,11 +35,31 @@ void	sev_dane_mismatch(const struct session *s, const char *domain,
 	    const char *tlsa, const struct peer_cert *cert,
 	    const char *action);
 
-/* DNSSEC validation failed for the TLSA records, or for qname/qtype. */
+/*
+ * DNSSEC validation failed for the TLSA records, or for qname/qtype;
+ * reason says how, as the validator saw it.
+ */
 void	sev_dane_bogus(const struct session *s, const char *domain,
-	    const char *qname, const char *action);
+	    const char *qname, const char *reason, const char *action);
 void	sev_dnssec_bogus(const struct session *s, const char *domain,
-	    const char *qname, const char *qtype, const char *action);
+	    const char *qname, const char *qtype, const char *reason,
+	    const char *action);
+
+/* The peer history says secure; DNS now answers insecurely. */
+void	sev_dnssec_downgrade(const struct session *s, const char *domain,
+	    const char *action);
+
+/*
+ * A rule requires DNSSEC and what answered was insecure; what says
+ * which answer ("SRV", "A/AAAA of xmpp.example.org").
+ */
+void	sev_dnssec_insecure(const struct session *s, const char *domain,
+	    const char *what, const char *action);
+
+/* Other SRV targets than at the last contact (old, new: "h:p h:p"). */
+void	sev_srv_changed(const struct session *s, const char *domain,
+	    const char *old_srv, const char *new_srv, const char *dnssec,
+	    const char *action);
 
 /*
  * The peer's key differs from the one the peer history holds (OBS-3):

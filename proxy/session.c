@@ -288,6 +288,7 @@ static void
 session_free(struct session *s)
 {
 	outbound_free(s);
+	inbound_free(s);
 	dialback_free(s);
 	leg_free(&s->remote);
 	leg_free(&s->legacy);

@@ -25,6 +25,7 @@
 
 struct conf;
 struct listener;
+struct s2s_in;
 struct s2s_out;
 struct dialback;
 struct peer_cert;
@@ -61,7 +62,9 @@ enum peer_verify {
 	VERIFY_DANE_EE,
 	VERIFY_DANE_TA,
 	VERIFY_PIN,
-	VERIFY_POSH
+	VERIFY_POSH,
+	VERIFY_DANE_PKIX_EE,	/* TLSA usage 1: PKIX and the leaf */
+	VERIFY_DANE_PKIX_TA	/* TLSA usage 0: PKIX and a named CA */
 };
 
 /* What the gateway saw of the peer authenticating (observe.c). */
@@ -137,6 +140,8 @@ struct session {
 	 */
 	struct leg		*init, *resp;
 	struct s2s_out		*ob;		/* outbound s2s state, or NULL */
+	struct s2s_in		*ib;		/* inbound s2s peer check under
+						   way (DNS, POSH), or NULL */
 	struct dialback		*db;		/* pending dialback, or NULL */
 	uv_timer_t		 timer;		/* one timer for every deadline */
 	unsigned		 open_handles;	/* close_cb pending */

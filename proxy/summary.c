@@ -26,6 +26,8 @@ verify_name(enum peer_verify v)
 	case VERIFY_DANE_TA:	return "dane-ta";
 	case VERIFY_PIN:	return "pin";
 	case VERIFY_POSH:	return "posh";
+	case VERIFY_DANE_PKIX_EE: return "dane-pkix-ee";
+	case VERIFY_DANE_PKIX_TA: return "dane-pkix-ta";
 	}
 	return "none";
 }

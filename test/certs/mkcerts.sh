@@ -24,6 +24,12 @@
 #   rsa1024     RSA 1024-bit key, DNS example.org
 #   rsa2048     RSA 2048-bit key, DNS example.org
 #
+# TLSA data (RFC 6698 2.1) made with openssl, as lower-case hex with no
+# newline, so DANE tests compare with a second implementation:
+#   NAME.s<S>m<M>  for good, expired, wrongname, int and ca: selector S
+#                  (0 certificate, 1 SPKI), matching type M (0 the DER
+#                  itself, 1 SHA-256, 2 SHA-512)
+#
 # OCSP responses (DER, made with openssl ocsp, valid for one day):
 #   good.ocsp       good: status good, signed by the intermediate
 #   wrongname.ocsp  wrongname: status revoked
@@ -133,6 +139,26 @@ key selfsigned
 certtool --generate-self-signed --load-privkey selfsigned.key \
     --template selfsigned.tmpl --no-text --outfile selfsigned.crt 2>/dev/null
 cp selfsigned.crt selfsigned.pem
+
+# tlsa NAME: NAME.s<S>m<M> for the first certificate of NAME.crt (or
+# NAME.pem for int and ca).
+tlsa() {
+	_src=$1.crt
+	[ -f "$_src" ] || _src=$1.pem
+	openssl x509 -in "$_src" -outform DER -out "$1.s0.der"
+	openssl x509 -in "$_src" -noout -pubkey |
+	    openssl pkey -pubin -outform DER -out "$1.s1.der"
+	for _s in 0 1; do
+		od -A n -v -t x1 "$1.s$_s.der" | tr -d ' \n' >"$1.s${_s}m0"
+		openssl dgst -sha256 -binary "$1.s$_s.der" |
+		    od -A n -v -t x1 | tr -d ' \n' >"$1.s${_s}m1"
+		openssl dgst -sha512 -binary "$1.s$_s.der" |
+		    od -A n -v -t x1 | tr -d ' \n' >"$1.s${_s}m2"
+	done
+}
+for n in good expired wrongname int ca; do
+	tlsa "$n"
+done
 
 # ocsp NAME OUT STATUS SIGNER: a response for NAME.crt saying STATUS (V
 # good, R revoked), signed by SIGNER (int or ca).

@@ -32,7 +32,13 @@ fuzz_pol_load_SRCS	 = $(wildcard policy/*.c)
 fuzz_pol_load_PKGS	 = libconfig gnutls libidn2
 # It includes identity.c itself, to reach the static DER reader.
 fuzz_cs_identity_SRCS	 = $(filter-out certstore/identity.c,$(wildcard certstore/*.c))
-fuzz_cs_identity_PKGS	 = gnutls libidn2
+fuzz_cs_identity_PKGS	 = gnutls gnutls-dane libidn2
+
+fuzz_cs_dane_SRCS	 = $(wildcard certstore/*.c)
+fuzz_cs_dane_PKGS	 = gnutls gnutls-dane libidn2
+
+fuzz_cs_posh_SRCS	 = $(wildcard certstore/*.c)
+fuzz_cs_posh_PKGS	 = gnutls gnutls-dane libidn2
 
 FUZZ_TARGETS	 = $(patsubst test/fuzz/%.c,%,$(wildcard test/fuzz/fuzz_*.c))
 

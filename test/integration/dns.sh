@@ -10,7 +10,9 @@
 # zones signed with ldns-signzone, valid from a day ago for 30 days.
 #
 #   dns_setup DIR [APEX]         work in DIR (under $T); APEX is signed
-#   dns_zone ZONE [signed|unsigned]
+#   dns_zone ZONE [signed|nsec3|unsigned]
+#                                nsec3: signed, with NSEC3 (RFC 5155)
+#                                denials instead of NSEC
 #   dns_rr ZONE RR...            records, names relative to ZONE or with
 #                                a final dot ("_xmpp-server._tcp SRV ...")
 #   dns_host ZONE NAME ADDR...   A or AAAA records, by address family
@@ -76,8 +78,8 @@ dns_zone() {
 	[ -n "${DNS_DIR:-}" ] || t_fail "dns_zone before dns_setup"
 	_z=$(dns__fqdn "$1")
 	case ${2:-signed} in
-	signed|unsigned) ;;
-	*) t_fail "dns_zone $_z: say signed or unsigned" ;;
+	signed|nsec3|unsigned) ;;
+	*) t_fail "dns_zone $_z: say signed, nsec3 or unsigned" ;;
 	esac
 	case $_z in
 	"$DNS_APEX"|*".$DNS_APEX") ;;
@@ -124,8 +126,8 @@ dns_host() {
 # way (SERVFAIL from a validating resolver).
 dns_bogus() {
 	_f=$(dns__file "$1" bogus)
-	grep -q "^$(dns__fqdn "$1") signed\$" "$DNS_DIR/zones.list" ||
-	    t_fail "dns_bogus: $1 is not a signed zone"
+	grep -q -E "^$(dns__fqdn "$1") (signed|nsec3)\$" \
+	    "$DNS_DIR/zones.list" || t_fail "dns_bogus: $1 is not a signed zone"
 	[ -f "$_f" ] || printf '\044ORIGIN %s\n\044TTL 60\n' \
 	    "$(dns__fqdn "$1")" >"$_f"
 	shift
@@ -209,11 +211,14 @@ dns__sign_all() {
 		: "$_depth"
 		_src=$(dns__file "$_z" zone)
 		_out=$(dns__file "$_z" signed)
-		if [ "$_how" = signed ]; then
+		if [ "$_how" != unsigned ]; then
 			# shellcheck disable=SC2046 # two key base names.
 			set -- $(dns__keys "$_z")
-			ldns-signzone -i "$_inc" -e "$_exp" -o "$_z" -f "$_out" \
-			    "$_src" "$@" >"$DNS_DIR/sign.out" 2>&1 || {
+			_n3=""
+			[ "$_how" = nsec3 ] && _n3="-n"
+			# shellcheck disable=SC2086 # _n3 is empty or one word.
+			ldns-signzone $_n3 -i "$_inc" -e "$_exp" -o "$_z" \
+			    -f "$_out" "$_src" "$@" >"$DNS_DIR/sign.out" 2>&1 || {
 				cat "$DNS_DIR/sign.out" >&2
 				t_fail "ldns-signzone $_z failed"
 			}
@@ -233,7 +238,7 @@ dns__sign_all() {
 		fi
 		_p=$(dns__parent "$_z")
 		dns_rr "$_p" "$_z IN NS ns.$DNS_APEX"
-		if [ "$_how" = signed ]; then
+		if [ "$_how" != unsigned ]; then
 			dns_rr "$_p" "$(cat "$_ksk.ds")"
 		fi
 	done <"$DNS_DIR/zones.order"

@@ -97,6 +97,42 @@ START_TEST(observe)
 }
 END_TEST
 
+/* What DNS said: SRV targets compared as sets, DNSSEC lost. */
+START_TEST(observe_dns)
+{
+	struct cs_history h;
+
+	cs_history_init(&h, "example.org");
+	ck_assert_int_eq(h.dnssec, -1);
+	ck_assert_uint_eq(cs_history_observe_dns(&h,
+	    "b.example.org:5269 a.example.org:5270 b.example.org:5269", 1),
+	    0);
+	ck_assert_str_eq(h.srv, "a.example.org:5270 b.example.org:5269");
+	ck_assert_int_eq(h.dnssec, 1);
+	/* The same set in another order is no change. */
+	ck_assert_uint_eq(cs_history_observe_dns(&h,
+	    "a.example.org:5270  b.example.org:5269", 1), 0);
+	ck_assert_uint_eq(cs_history_observe_dns(&h, "evil.example:5269", 0),
+	    CS_HIST_SRV_CHANGED | CS_HIST_DNSSEC_LOST);
+	ck_assert_str_eq(h.prev_srv, "a.example.org:5270 b.example.org:5269");
+	ck_assert_str_eq(h.srv, "evil.example:5269");
+	ck_assert_int_eq(h.dnssec, 0);
+	/* Insecure to secure is no warning; unknown changes nothing. */
+	ck_assert_uint_eq(cs_history_observe_dns(&h, "evil.example:5269", 1),
+	    0);
+	ck_assert_uint_eq(cs_history_observe_dns(&h, NULL, -1), 0);
+	ck_assert_int_eq(h.dnssec, 1);
+	ck_assert_str_eq(h.srv, "evil.example:5269");
+	/* No SRV at all is a target set of its own. */
+	ck_assert_uint_eq(cs_history_observe_dns(&h, ".", 1),
+	    CS_HIST_SRV_CHANGED);
+	/* Nothing that could break a line gets in. */
+	cs_history_observe_dns(&h, "x:1\nspki=sha256/AAAA y:2", 1);
+	ck_assert_ptr_null(strchr(h.srv, '\n'));
+	ck_assert_ptr_null(strchr(h.srv, '='));
+}
+END_TEST
+
 START_TEST(round_trip)
 {
 	struct cs_history h, back;
@@ -124,6 +160,9 @@ START_TEST(round_trip)
 	cs_history_init(&h, "example.org");
 	cs_history_observe(&h, k1, GNUTLS_TLS1_3, 1, 1763764800);
 	cs_history_observe(&h, k2, GNUTLS_TLS1_2, 1, 1763768400);
+	cs_history_observe_dns(&h, "x.example.org:5269", 1);
+	cs_history_observe_dns(&h, "y.example.org:5269 z.example.org:5270",
+	    1);
 	ck_assert_int_eq(cs_history_save(dir, &h, &d), 0);
 	/* Saving again replaces the file and leaves no temporary behind. */
 	ck_assert_int_eq(cs_history_save(dir, &h, &d), 0);
@@ -144,6 +183,9 @@ START_TEST(round_trip)
 	ck_assert_int_eq(back.first_seen, 1763764800);
 	ck_assert_int_eq(back.last_seen, 1763768400);
 	ck_assert_int_eq(back.spki_since, 1763768400);
+	ck_assert_str_eq(back.srv, "y.example.org:5269 z.example.org:5270");
+	ck_assert_str_eq(back.prev_srv, "x.example.org:5269");
+	ck_assert_int_eq(back.dnssec, 1);
 	/* What was read compares like what was written. */
 	ck_assert_uint_eq(cs_history_observe(&back, k2, GNUTLS_TLS1_1, 0,
 	    1763770000), CS_HIST_VERSION_LOWER | CS_HIST_STARTTLS_LOST);
@@ -179,6 +221,12 @@ START_TEST(damaged)
 	    "starttls=no\n\n");
 	ck_assert_int_eq(cs_history_load(dir, "f.example", &h, &d), 0);
 	ck_assert_int_eq(h.starttls, 0);
+	/* A file from before DNS was recorded knows nothing of it. */
+	ck_assert_int_eq(h.dnssec, -1);
+	ck_assert_str_eq(h.srv, "");
+	write_file("h.example", "domain=h.example\ndnssec=maybe\n");
+	ck_assert_int_eq(cs_history_load(dir, "h.example", &h, &d),
+	    CS_E_FORMAT);
 	ck_assert_int_eq(cs_history_load(dir, "../f.example", &h, &d),
 	    CS_E_NAME);
 	/* An unwritable place is an I/O error, not a crash. */
@@ -201,6 +249,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, observe);
+	tcase_add_test(tc, observe_dns);
 	tcase_add_test(tc, round_trip);
 	tcase_add_test(tc, damaged);
 	suite_add_tcase(s, tc);

@@ -192,6 +192,36 @@ START_TEST(identities_through_verify)
 }
 END_TEST
 
+/* ID-9: more reference names, such as a secure SRV target, in order. */
+START_TEST(several_refs)
+{
+	static const char *const refs[] = { "source.example",
+	    "example.org", "conference.example.org" };
+	static const char *const bad[] = { "source.example", "bad..name" };
+	struct cs *cs = store(2048);
+	struct cs_peer_result r;
+	gnutls_datum_t chain[4];
+	unsigned n = certs_chain("good.pem", chain, 4);
+	int which;
+
+	ck_assert_int_eq(cs_verify_peer_refs(cs, chain, n, refs, 3,
+	    CS_XMPP_SERVER, time(NULL), &r, &which), 0);
+	ck_assert_int_eq(r.pkix, 1);
+	ck_assert_int_eq(which, 1);
+	ck_assert_int_eq(r.id, CS_ID_DNS);
+	ck_assert_int_eq(cs_verify_peer_refs(cs, chain, n, refs, 1,
+	    CS_XMPP_SERVER, time(NULL), &r, &which), 0);
+	ck_assert_int_eq(which, -1);
+	ck_assert_int_eq(r.id, CS_ID_NONE);
+	ck_assert_int_eq(cs_verify_peer_refs(cs, chain, n, bad, 2,
+	    CS_XMPP_SERVER, time(NULL), &r, &which), CS_E_NAME);
+	ck_assert_int_eq(cs_verify_peer_refs(cs, chain, n, refs, 0,
+	    CS_XMPP_SERVER, time(NULL), &r, NULL), CS_E_NAME);
+	certs_chain_free(chain, n);
+	cs_unref(cs);
+}
+END_TEST
+
 START_TEST(trust_files)
 {
 	struct cs *cs = cs_new(NULL);
@@ -224,6 +254,7 @@ main(void)
 	tcase_add_test(tc, untrusted);
 	tcase_add_test(tc, weak_rsa);
 	tcase_add_test(tc, identities_through_verify);
+	tcase_add_test(tc, several_refs);
 	tcase_add_test(tc, trust_files);
 	suite_add_tcase(s, tc);
 	return certs_run(s);

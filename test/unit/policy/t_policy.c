@@ -72,6 +72,8 @@ START_TEST(minimal_defaults)
 	pol_defaults(&lim, &to);
 	ck_assert_uint_eq(p->limits.stanza_bytes, lim.stanza_bytes);
 	ck_assert_uint_eq(p->timeouts.idle, to.idle);
+	ck_assert_uint_eq(p->timeouts.posh, 5);
+	ck_assert_ptr_null(p->dns.trust_anchor);
 	ck_assert_uint_eq(p->workers, 0);
 	pol_unref(p);
 }
@@ -596,6 +598,22 @@ START_TEST(s2s_settings)
 	p = load_ok(LISTEN_OK DOMAIN_OK
 	    "dns = { resolver = \"192.0.2.53:53\"; trust-ad = true; };\n");
 	ck_assert_int_eq(p->dns.trust_ad, 1);
+	ck_assert_ptr_null(p->dns.trust_anchor);
+	pol_unref(p);
+	/* Validating ourselves: the AD bit, loopback or not, is ignored. */
+	p = load_ok(LISTEN_OK DOMAIN_OK
+	    "dns = { resolver = \"127.0.0.1:53\";\n"
+	    "  trust-anchor = \"/etc/portcullis/root.key\"; };\n"
+	    "policy = { s2s-out = { authentication = [\"posh\", \"pkix\"];"
+	    " }; };\n"
+	    "timeouts = { posh = 9; };\n");
+	ck_assert_int_eq(p->dns.trust_ad, 0);
+	ck_assert_str_eq(p->dns.trust_anchor, "/etc/portcullis/root.key");
+	ck_assert_int_eq(p->dns.trust_anchor_line, 4);
+	ck_assert_int_eq(pol_rule(p, POL_S2S_OUT, "x.example")->auth[0],
+	    POL_AUTH_POSH);
+	ck_assert_str_eq(pol_auth_name(POL_AUTH_POSH), "posh");
+	ck_assert_uint_eq(p->timeouts.posh, 9);
 	pol_unref(p);
 }
 END_TEST
@@ -606,6 +624,16 @@ START_TEST(s2s_errors)
 	    ");\n" DOMAIN_OK, 0, "no domain has a 's2s-backend'");
 	load_bad(LISTEN_OK DOMAIN_OK "dns = {\n resolver = \"ns.example:53\";\n};\n",
 	    4, "not a literal");
+	load_bad(LISTEN_OK DOMAIN_OK "dns = {\n trust-anchor = \"/a\";\n"
+	    " trust-ad = true;\n};\n", 5, "exclude each other");
+	load_bad(LISTEN_OK DOMAIN_OK "dns = {\n trust-anchor = \"\";\n};\n",
+	    4, "names no file");
+	load_bad(LISTEN_OK DOMAIN_OK "dns = {\n trust-anchor = 5;\n};\n",
+	    4, "must be a string");
+	load_bad(LISTEN_OK DOMAIN_OK "policy = {\n authentication = "
+	    "[\"dane\", \"pgp\"];\n};\n", 4, "use dane, pkix, pin, posh or");
+	load_bad(LISTEN_OK DOMAIN_OK "timeouts = {\n posh = 0;\n};\n", 4,
+	    "posh");
 	load_bad(LISTEN_OK DOMAIN_OK "s2s-routes = (\n { domain = \"a.example\"; }\n);\n",
 	    4, "needs 'domain' and 'address'");
 	load_bad(LISTEN_OK DOMAIN_OK "s2s-routes = (\n"

@@ -367,7 +367,9 @@ START_TEST(emitters_write_catalogued_records)
 		"starttls.absent", "starttls.stripping_suspected",
 		"starttls.failure_received", "tls.downgrade_sentinel",
 		"dane.mismatch", "dane.bogus", "dnssec.bogus", "cert.changed",
-		"cert.identity_mismatch", "dialback.unsolicited"
+		"cert.identity_mismatch", "dialback.unsolicited",
+		"dnssec.insecure_downgrade", "dnssec.insecure",
+		"dns.srv_changed"
 	};
 	size_t n = 0;
 	int fd = mkstemp(path);
@@ -395,14 +397,19 @@ START_TEST(emitters_write_catalogued_records)
 	sev_downgrade_sentinel(&s, "remote.example", "TLS1.2", "refused");
 	sev_dane_mismatch(&s, "remote.example", "3 1 1 x2", &now, "refused");
 	sev_dane_bogus(&s, "remote.example", "_5269._tcp.remote.example",
-	    "refused");
+	    "an unsigned answer in a signed zone", "refused");
 	sev_dnssec_bogus(&s, "remote.example",
-	    "_xmpp-server._tcp.remote.example", "SRV", "refused");
+	    "_xmpp-server._tcp.remote.example", "SRV",
+	    "the resolver found it bogus", "refused");
 	sev_cert_changed(&s, "remote.example", &was, &now, "no-match",
 	    "allowed");
 	sev_identity_mismatch(&s, "remote.example", &now, "refused");
 	sev_dialback_unsolicited(&s, "remote.example", "our.example",
 	    "result");
+	sev_dnssec_downgrade(&s, "remote.example", "allowed");
+	sev_dnssec_insecure(&s, "remote.example", "SRV", "refused");
+	sev_srv_changed(&s, "remote.example", "xmpp.remote.example:5269",
+	    "evil.example:5269", "insecure", "allowed");
 	log_fini();
 
 	out = slurp(path);
