@@ -146,7 +146,8 @@ cmp_word(const void *a, const void *b)
 static void
 srv_norm(const char *srv, char *out, size_t outlen)
 {
-	char buf[CS_HIST_SRV_MAX * 2], *words[64], *p, *save = NULL;
+	char buf[CS_HIST_SRV_MAX * 2], *words[64] = { NULL }, *p;
+	char *save = NULL;
 	size_t n = 0, len = 0;
 
 	out[0] = '\0';

@@ -331,7 +331,7 @@ fingerprint(struct rd *r, struct cs_posh_fp *fp)
 	for (;;) {
 		const char *at = r->p;
 		gnutls_datum_t in, raw = { NULL, 0 };
-		int known;
+		int is256, is512;
 
 		if (string(r, key, sizeof(key)) != 0) {
 			/* A key too long to be a hash name is still JSON. */
@@ -344,9 +344,9 @@ fingerprint(struct rd *r, struct cs_posh_fp *fp)
 		if (r->p >= r->end || *r->p++ != ':')
 			return -1;
 		ws(r);
-		known = strcmp(key, "sha-256") == 0 ||
-		    strcmp(key, "sha-512") == 0;
-		if (!known) {
+		is256 = strcmp(key, "sha-256") == 0;
+		is512 = strcmp(key, "sha-512") == 0;
+		if (!is256 && !is512) {
 			if (value(r) != 0)
 				return -1;
 		} else {
@@ -356,10 +356,10 @@ fingerprint(struct rd *r, struct cs_posh_fp *fp)
 			in.size = (unsigned)strlen(b64);
 			/* A digest that does not decode is left out. */
 			if (gnutls_base64_decode2(&in, &raw) == 0) {
-				if (key[4] == '2' && raw.size == 32) {
+				if (is256 && raw.size == 32) {
 					memcpy(fp->sha256, raw.data, 32);
 					fp->has256 = 1;
-				} else if (key[4] == '5' && raw.size == 64) {
+				} else if (is512 && raw.size == 64) {
 					memcpy(fp->sha512, raw.data, 64);
 					fp->has512 = 1;
 				}
@@ -421,7 +421,7 @@ fingerprints(struct rd *r, struct cs_posh *out)
 int
 cs_posh_parse(const char *doc, size_t len, struct cs_posh *out)
 {
-	struct rd r = { doc, doc + len, 0 };
+	struct rd r;
 	int seen_fp = 0, seen_exp = 0, seen_url = 0;
 	char key[64];
 
@@ -429,6 +429,9 @@ cs_posh_parse(const char *doc, size_t len, struct cs_posh *out)
 	out->expires = -1;
 	if (doc == NULL)
 		return CS_E_FORMAT;
+	r.p = doc;
+	r.end = doc + len;
+	r.depth = 0;
 	ws(&r);
 	if (r.p >= r.end || *r.p != '{')
 		return CS_E_FORMAT;
