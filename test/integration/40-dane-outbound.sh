@@ -14,7 +14,10 @@
 #  - a TLSA record for another key: refused (dane.mismatch), the message
 #    bounces, though nothing else is wrong with the server;
 #  - the same under a report-mode rule: logged as would-have-rejected,
-#    delivered.
+#    delivered;
+#  - a key other than the one the peer history holds, under key-change
+#    "require-dane": DANE vouches for it, so cert.changed says tlsa=match
+#    action=allowed, the history learns it, and the message goes.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -87,7 +90,17 @@ dane_prosody peers "$T/p-pk" "$T/ca/pk" "$T/ca/ca.pem" 5242 5289 \
 
 legacy_prosody legacy "$T/backend" legacy.test 5322 15369
 fed_gateway 15369 'rules = ( { match = "reportdane.test";
-  direction = [ "s2s-in", "s2s-out" ]; action = "report"; } );'
+  direction = [ "s2s-in", "s2s-out" ]; action = "report"; },
+  { match = "ee311.test"; direction = "s2s-out";
+    key-change = "require-dane"; } );'
+# ee311.test was last seen with another key (the empty string's digest).
+mkdir -p "$T/state/peers"
+old_spki=sha256/47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=
+now=$(date +%s)
+printf '%s\n' domain=ee311.test "spki=$old_spki" tls-version=TLS1.3 \
+    starttls=yes "first-seen=$((now - 86400))" "last-seen=$((now - 3600))" \
+    "spki-since=$((now - 86400))" srv=xmpp.ee311.test:5269 dnssec=secure \
+    >"$T/state/peers/ee311.test"
 
 set --
 for d in ee311 ee301 ee312 ee300 reportdane; do
@@ -108,6 +121,13 @@ for d in ee311 ee301 ee312 ee300; do
 	    t_fail "$d.test: not authenticated by DANE-EE"
 done
 t_log "DANE-EE 3 1 1, 3 0 1, 3 1 2, 3 0 0: untrusted certificate accepted"
+# Records give key digests in hex: that of the empty string.
+old_hex=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+pc_log_has cert.changed "domain=ee311.test old_spki=$old_hex .*tlsa=match action=allowed" ||
+    t_fail "ee311.test: the new key DANE vouches for was not allowed"
+grep -q "^prev-spki=$old_spki" "$T/state/peers/ee311.test" ||
+    t_fail "ee311.test: the history did not learn the new key"
+t_log "key-change require-dane: a new key with a matching TLSA is allowed"
 for d in $TA; do
 	dane_expect "$T/one.out" "$d.test" delivered
 	pc_log_has tls.established "direction=out .*to=$d.test .*verify=dane-ta auth=dane" ||
