@@ -7,7 +7,8 @@
  * above, each DNSKEY set against its DS, and returns the keys it can
  * vouch for.  Signatures are checked with ldns_verify_rrsig_keylist_time()
  * at the time given, denials with ldns_dnssec_verify_denial() and its
- * NSEC3 counterpart.  What ldns leaves to its caller is done here:
+ * NSEC3 counterpart (but NSEC3 NODATA proofs here, as ldns leaks memory
+ * on that path).  What ldns leaves to its caller is done here:
  *  - that the signer of an RRset is its owner or an ancestor of it, so a
  *    zone cannot sign for names outside itself;
  *  - that an answer synthesised from a wildcard comes with a proof that
@@ -294,6 +295,46 @@ nsec3_match(const ldns_rr_list *l, const ldns_rdf *name, int cover,
 	return NULL;
 }
 
+/* The NSEC3 record m lists neither qtype nor CNAME. */
+static int
+nsec3_lacks(const ldns_rr *m, ldns_rr_type qtype)
+{
+	ldns_rdf *bm = ldns_nsec3_bitmap(m);
+
+	return bm != NULL && !ldns_nsec_bitmap_covers_type(bm, qtype) &&
+	    !ldns_nsec_bitmap_covers_type(bm, LDNS_RR_TYPE_CNAME);
+}
+
+/*
+ * A NODATA answer under NSEC3 (RFC 5155 sections 8.5 and 8.7): a record
+ * for qname itself, or for the wildcard at its closest encloser, that
+ * lists neither qtype nor CNAME.  ldns_dnssec_verify_denial_nsec3()
+ * checks the same but loses the hashed name on this path, every time.
+ */
+static ldns_status
+nsec3_nodata(const ldns_rr_list *nsecs, const ldns_rdf *qname,
+    ldns_rr_type qtype)
+{
+	ldns_status st = LDNS_STATUS_DNSSEC_NSEC_RR_NOT_COVERED;
+	const ldns_rr *m;
+	ldns_rdf *ce, *wild;
+	int optout;
+
+	if ((m = nsec3_match(nsecs, qname, 0, &optout)) != NULL)
+		return nsec3_lacks(m, qtype) ? LDNS_STATUS_OK : st;
+	if ((ce = ldns_dnssec_nsec3_closest_encloser(qname, qtype,
+	    nsecs)) == NULL)
+		return LDNS_STATUS_NSEC3_ERR;
+	wild = ldns_dname_new_frm_str("*");
+	if (wild != NULL && ldns_dname_cat(wild, ce) == LDNS_STATUS_OK &&
+	    (m = nsec3_match(nsecs, wild, 0, &optout)) != NULL &&
+	    nsec3_lacks(m, qtype))
+		st = LDNS_STATUS_OK;
+	ldns_rdf_deep_free(wild);
+	ldns_rdf_deep_free(ce);
+	return st;
+}
+
 enum step { STEP_ON, STEP_INSECURE, STEP_BOGUS };
 
 /* What a DS question at n says about the way down to the answer. */
@@ -516,9 +557,11 @@ negative(struct dnsval *v, const ldns_pkt *p, const ldns_rdf *qname,
 	nsecs = sigs = NULL;
 	if (k == 0 &&
 	    (k = denials(v, p, LDNS_RR_TYPE_NSEC3, &nsecs, &sigs)) > 0) {
-		st = ldns_dnssec_verify_denial_nsec3(q, nsecs, sigs,
-		    ldns_pkt_get_rcode(p), qtype,
-		    ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR);
+		if (ldns_pkt_get_rcode(p) == LDNS_RCODE_NOERROR)
+			st = nsec3_nodata(nsecs, qname, qtype);
+		else
+			st = ldns_dnssec_verify_denial_nsec3(q, nsecs, sigs,
+			    ldns_pkt_get_rcode(p), qtype, 0);
 		if (st == LDNS_STATUS_OK)
 			sec = DNS_SEC_SECURE;
 		else

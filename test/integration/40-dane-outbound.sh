@@ -89,7 +89,9 @@ dane_prosody peers "$T/p-pk" "$T/ca/pk" "$T/ca/ca.pem" 5242 5289 \
     $(printf '%s.test ' $PK)
 
 legacy_prosody legacy "$T/backend" legacy.test 5322 15369
-fed_gateway 15369 'rules = ( { match = "reportdane.test";
+ev="$T/events.jsonl"
+fed_gateway 15369 "log = { events = \"$ev\"; };"'
+rules = ( { match = "reportdane.test";
   direction = [ "s2s-in", "s2s-out" ]; action = "report"; },
   { match = "ee311.test"; direction = "s2s-out";
     key-change = "require-dane"; } );'
@@ -158,6 +160,30 @@ pc_log_has dane.mismatch 'domain=reportdane.test .*action=reported' ||
 pc_log_has policy.would_have_rejected 'domain=reportdane.test' ||
     t_fail "reportdane.test: no would-have-rejected"
 t_log "report mode: the mismatch logged, the message delivered"
+
+# The same, as JSON records checked against the catalogue.
+"$PORTCULLIS" -E >"$T/catalogue.jsonl" || t_fail "portcullis -E failed"
+"$T_PY" - "$TI" "$ev" "$T/catalogue.jsonl" <<'PY' ||
+import sys
+sys.path.insert(0, sys.argv[1])
+from evjson import Events
+ev = Events(sys.argv[2], sys.argv[3])
+r = ev.one("dane.mismatch", domain="mismatch.test")
+assert r["action"] == "refused" and r["tlsa"] == "3 1 1", r
+assert r["level"] == "error" and r["role"] == "s2s-out", r
+assert len(r["peer_spki"]) == 64, r
+r = ev.one("dane.mismatch", domain="reportdane.test")
+assert r["action"] == "reported", r
+ev.one("policy.would_have_rejected", domain="reportdane.test")
+r = ev.one("cert.changed", domain="ee311.test")
+assert r["tlsa"] == "match" and r["action"] == "allowed", r
+assert r["old_spki"] != r["new_spki"], r
+assert ev.count("cert.changed") == 1, "cert.changed more than once"
+r = ev.one("tls.established", to="ee311.test", direction="out")
+assert r["verify"] == "dane-ee" and r["auth"] == "dane", r
+print("40: dane.mismatch refused and reported, cert.changed tlsa=match")
+PY
+    t_fail "the events file lacks a record (see above)"
 pc_log_has s2s.resolved 'domain=ee311.test srv=yes dnssec=secure .*tlsa="xmpp.ee311.test:5269 secure 1"' ||
     t_fail "s2s.resolved does not show the secure TLSA set"
 

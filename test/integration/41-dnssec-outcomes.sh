@@ -72,7 +72,9 @@ mkdir -p "$T/state/peers"
 chmod 700 "$T/state" "$T/state/peers"
 printf 'domain=insecure.test\nsrv=xmpp.old.insecure.test:5269\ndnssec=secure\n' \
     >"$T/state/peers/insecure.test"
-fed_gateway 15369 'rules = (
+ev="$T/events.jsonl"
+fed_gateway 15369 "log = { events = \"$ev\"; };"'
+rules = (
   { match = "require.test"; direction = [ "s2s-in", "s2s-out" ];
     dnssec = "require"; },
   { match = "report.test"; direction = [ "s2s-in", "s2s-out" ];
@@ -132,6 +134,34 @@ pc_log_has dnssec.insecure 'domain=report.test qtype=SRV action=reported' ||
 pc_log_has policy.would_have_rejected 'domain=report.test .*DNSSEC required' ||
     t_fail "report.test: no would-have-rejected"
 t_log "dnssec = require: refused unsigned; in report mode logged, delivered"
+
+# The same, as JSON records checked against the catalogue.
+"$PORTCULLIS" -E >"$T/catalogue.jsonl" || t_fail "portcullis -E failed"
+"$T_PY" - "$TI" "$ev" "$T/catalogue.jsonl" <<'PY' ||
+import sys
+sys.path.insert(0, sys.argv[1])
+from evjson import Events
+ev = Events(sys.argv[2], sys.argv[3])
+r = ev.one("dnssec.bogus", domain="bogus.test")
+assert r["qname"] == "_xmpp-server._tcp.bogus.test." and r["qtype"] == "SRV", r
+assert r["action"] == "refused" and r["level"] == "error", r
+r = ev.one("dane.bogus", domain="tlsabogus.test")
+assert r["qname"] == "_5269._tcp.xmpp.tlsabogus.test", r
+assert r["action"] == "target-skipped", r
+r = ev.one("dnssec.insecure_downgrade", domain="insecure.test")
+assert r["action"] == "allowed", r
+r = ev.one("dns.srv_changed", domain="insecure.test")
+assert r["old_srv"] == "xmpp.old.insecure.test:5269", r
+assert r["new_srv"] == "xmpp.insecure.test:5269", r
+assert r["dnssec"] == "insecure", r
+r = ev.one("dnssec.insecure", domain="require.test")
+assert r["qtype"] == "SRV" and r["action"] == "refused", r
+r = ev.one("dnssec.insecure", domain="report.test")
+assert r["action"] == "reported", r
+print("41: dnssec.bogus, dane.bogus, insecure_downgrade, srv_changed,"
+      " dnssec.insecure: recorded")
+PY
+    t_fail "the events file lacks a record (see above)"
 
 dane_expect "$T/one.out" srvid.test delivered
 pc_log_has tls.established 'direction=out .*to=srvid.test .*verify=pkix auth=pkix' ||

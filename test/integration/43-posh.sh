@@ -70,7 +70,9 @@ ns_spawn web "$T" poshd "$T_PY" "$TI/poshd.py" 0.0.0.0 443 \
 ns_with web wait_port 443 10 "$T_PID"
 
 legacy_prosody legacy "$T/backend" legacy.test 5322 15369
-fed_gateway 15369 'rules = ( { match = "*.test";
+ev="$T/events.jsonl"
+fed_gateway 15369 "log = { events = \"$ev\"; };"'
+rules = ( { match = "*.test";
   direction = [ "s2s-in", "s2s-out" ];
   authentication = [ "dane", "pkix", "posh" ]; } );'
 
@@ -106,3 +108,21 @@ dane_expect "$T/one.out" nodoc.test remote-server
 pc_log_has posh.checked 'domain=nodoc.test result=none .*HTTP 404' ||
     t_fail "nodoc.test: the missing document was not noticed"
 t_log "poshbad.test (another fingerprint), nodoc.test (none): refused"
+
+# The same, as JSON records checked against the catalogue.
+"$PORTCULLIS" -E >"$T/catalogue.jsonl" || t_fail "portcullis -E failed"
+"$T_PY" - "$TI" "$ev" "$T/catalogue.jsonl" <<'PY' ||
+import sys
+sys.path.insert(0, sys.argv[1])
+from evjson import Events
+ev = Events(sys.argv[2], sys.argv[3])
+ev.one("posh.checked", domain="posh.test", result="match", cached=False)
+ev.one("posh.checked", domain="posh.test", result="match", cached=True)
+ev.one("posh.checked", domain="poshbad.test", result="no-match")
+r = ev.one("posh.checked", domain="nodoc.test", result="none")
+assert "404" in r["detail"], r
+r = ev.one("tls.established", to="posh.test", direction="out")
+assert r["verify"] == "posh" and r["auth"] == "posh", r
+print("43: posh.checked fetched, cached, no-match, none: recorded")
+PY
+    t_fail "the events file lacks a record (see above)"
