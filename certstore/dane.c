@@ -204,14 +204,22 @@ static void
 why(struct match *m, const struct cs_tlsa *t, const char *what,
     const char *detail)
 {
-	char label[12];
+	char *r = m->out->reason, label[12];
+	size_t len, dl;
 
 	/* The first explanation is kept: records are tried in order. */
-	if (m->out->reason[0] != '\0')
+	if (r[0] != '\0')
 		return;
 	cs_tlsa_label(t, label, sizeof(label));
-	snprintf(m->out->reason, sizeof(m->out->reason), "TLSA %s %s%s%s",
-	    label, what, detail[0] != '\0' ? ": " : "", detail);
+	snprintf(r, sizeof(m->out->reason), "TLSA %s %s%s", label, what,
+	    detail[0] != '\0' ? ": " : "");
+	/* A long detail is cut short: its start says enough. */
+	len = strlen(r);
+	dl = strlen(detail);
+	if (dl > sizeof(m->out->reason) - len - 1)
+		dl = sizeof(m->out->reason) - len - 1;
+	memcpy(r + len, detail, dl);
+	r[len + dl] = '\0';
 }
 
 static int
