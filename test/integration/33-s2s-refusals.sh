@@ -150,14 +150,13 @@ pc_log_has tls.established 'direction=out .*to=stripped.test .*verify=pkix' ||
     t_fail "no verified TLS to stripped.test"
 # Before TLS, only a header and <starttls/> ever left: no dialback key,
 # no stanza, nothing after the attacker's <failure/>.
-for f in "$T/mitm-fail.bytes"; do
-	if grep -q -e '<db:' -e '<message' -e 'jabber:server:dialback.*>[^<]' \
-	    "$f"; then
-		t_fail "plaintext reached the attacker: $(cat "$f")"
-	fi
-	tail -c 60 "$f" | grep -q "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>\$" ||
-	    t_fail "the attacker saw more than <starttls/>: $(tail -c 200 "$f")"
-done
+f=$T/mitm-fail.bytes
+if grep -q -e '<db:' -e '<message' -e 'jabber:server:dialback.*>[^<]' "$f"
+then
+	t_fail "plaintext reached the attacker: $(cat "$f")"
+fi
+tail -c 60 "$f" | grep -q "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>\$" ||
+    t_fail "the attacker saw more than <starttls/>: $(tail -c 200 "$f")"
 t_log "refused: untrusted.test, plain.test, refused.test;" \
     "stripped.test: STARTTLS asked anyway, TLS end to end"
 
