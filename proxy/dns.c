@@ -15,6 +15,7 @@
 #include <ldns/ldns.h>
 
 #include "dns.h"
+#include "namecache.h"
 #include "dnssec.h"
 #include "log.h"
 #include "session.h"
@@ -47,32 +48,16 @@ struct asker {
 static pthread_mutex_t	 cache_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct dns_answer *cache[CACHE_SLOTS];
 
-static uint64_t
-now_ms(void)
-{
-	return uv_hrtime() / 1000000;
-}
-
-static unsigned
-slot(const char *domain)
-{
-	unsigned h = 5381;
-
-	for (const char *p = domain; *p != '\0'; p++)
-		h = h * 33 + (unsigned char)*p;
-	return h % CACHE_SLOTS;
-}
-
 static int
 cache_get(const char *domain, int want_tlsa, struct dns_answer *out)
 {
-	unsigned i = slot(domain);
+	unsigned i = nc_slot(domain, CACHE_SLOTS);
 	int hit = 0;
 
 	pthread_mutex_lock(&cache_mtx);
 	if (cache[i] != NULL && strcmp(cache[i]->domain, domain) == 0 &&
 	    (cache[i]->with_tlsa || !want_tlsa) &&
-	    cache[i]->expires > now_ms()) {
+	    cache[i]->expires > nc_now_ms()) {
 		*out = *cache[i];
 		hit = 1;
 	}
@@ -83,7 +68,7 @@ cache_get(const char *domain, int want_tlsa, struct dns_answer *out)
 static void
 cache_put(const struct dns_answer *a)
 {
-	unsigned i = slot(a->domain);
+	unsigned i = nc_slot(a->domain, CACHE_SLOTS);
 	struct dns_answer *copy = malloc(sizeof(*copy));
 
 	if (copy == NULL)
@@ -625,7 +610,7 @@ resolve(struct dns_req *rq)
 		    DNS_E_NXDOMAIN;
 		goto out;
 	}
-	a->expires = now_ms() + (uint64_t)ttl * 1000;
+	a->expires = nc_now_ms() + (uint64_t)ttl * 1000;
 	cache_put(a);
 out:
 	if (a->rc != 0 && a->error[0] == '\0')

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "dns.h"
 #include "log.h"
+#include "namecache.h"
 #include "posh.h"
 #include "session.h"
 #include "worker.h"
@@ -54,31 +55,15 @@ struct posh_req {
 static pthread_mutex_t	 cache_mtx = PTHREAD_MUTEX_INITIALIZER;
 static struct entry	*cache[CACHE_SLOTS];
 
-static uint64_t
-now_ms(void)
-{
-	return uv_hrtime() / 1000000;
-}
-
-static unsigned
-slot(const char *domain)
-{
-	unsigned h = 5381;
-
-	for (const char *p = domain; *p != '\0'; p++)
-		h = h * 33 + (unsigned char)*p;
-	return h % CACHE_SLOTS;
-}
-
 static int
 cache_get(const char *domain, struct entry *out)
 {
-	unsigned i = slot(domain);
+	unsigned i = nc_slot(domain, CACHE_SLOTS);
 	int hit = 0;
 
 	pthread_mutex_lock(&cache_mtx);
 	if (cache[i] != NULL && strcmp(cache[i]->domain, domain) == 0 &&
-	    cache[i]->expires > now_ms()) {
+	    cache[i]->expires > nc_now_ms()) {
 		*out = *cache[i];
 		hit = 1;
 	}
@@ -89,10 +74,11 @@ cache_get(const char *domain, struct entry *out)
 static void
 cache_put(const struct entry *e)
 {
-	unsigned i = slot(e->domain);
+	unsigned i = nc_slot(e->domain, CACHE_SLOTS);
 	struct entry *copy;
 
-	if (e->expires <= now_ms() || (copy = malloc(sizeof(*copy))) == NULL)
+	if (e->expires <= nc_now_ms() ||
+	    (copy = malloc(sizeof(*copy))) == NULL)
 		return;
 	*copy = *e;
 	pthread_mutex_lock(&cache_mtx);
@@ -179,7 +165,7 @@ struct conn {
 static int
 wait_fd(struct conn *c, short events, unsigned cap_ms)
 {
-	uint64_t now = now_ms();
+	uint64_t now = nc_now_ms();
 	struct pollfd pfd = { c->fd, events, 0 };
 	int ms, rc;
 
@@ -336,7 +322,7 @@ static long
 https_get(const struct conf *cf, const struct url *u, unsigned timeout_s,
     char *body, char *err, size_t errlen)
 {
-	struct conn c = { -1, now_ms() + (uint64_t)timeout_s * 1000, NULL };
+	struct conn c = { -1, nc_now_ms() + (uint64_t)timeout_s * 1000, NULL };
 	gnutls_certificate_credentials_t cred = NULL;
 	const gnutls_datum_t *chain;
 	struct cs_peer_result pr = { 0 };
@@ -470,7 +456,7 @@ fetch(const struct conf *cf, const char *domain, struct entry *e)
 
 	memset(e, 0, sizeof(*e));
 	snprintf(e->domain, sizeof(e->domain), "%s", domain);
-	e->expires = now_ms() + FAIL_KEEP * 1000;
+	e->expires = nc_now_ms() + FAIL_KEEP * 1000;
 	if ((body = malloc(MAX_BODY + 1)) == NULL) {
 		snprintf(e->error, sizeof(e->error), "out of memory");
 		e->expires = 0;
@@ -514,7 +500,7 @@ fetch(const struct conf *cf, const char *domain, struct entry *e)
 	e->ok = 1;
 	if (keep > MAX_KEEP)
 		keep = MAX_KEEP;
-	e->expires = keep > 0 ? now_ms() + (uint64_t)keep * 1000 : 0;
+	e->expires = keep > 0 ? nc_now_ms() + (uint64_t)keep * 1000 : 0;
 out:
 	free(body);
 }
